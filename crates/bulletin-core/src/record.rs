@@ -1,0 +1,98 @@
+//! Labelled records of the training and test corpora.
+
+use serde::{Deserialize, Serialize};
+
+use crate::CoreError;
+
+/// One labelled article, as stored one per line in the corpus' JSON Lines files.
+///
+/// ```json
+/// {"id":"train-a-001","batch":"train-a","form":"news","zone":"桂林高新区","title":"…","text":"…",
+///  "labels":["investment","financing"],"paragraph_labels":[["investment"],["financing"]]}
+/// ```
+///
+/// `text` holds the article body only; section headings are lines starting with `## `.
+/// `paragraph_labels`, when present, has one entry per non-empty line of `text` that is not a
+/// section heading (see [`Record::paragraphs`]). `labels[0]` is the primary theme. Fields other
+/// than `text` and `labels` are optional; unknown fields are ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Record {
+    /// Unique id of the record.
+    #[serde(default)]
+    pub id: String,
+    /// Headline, without `#`.
+    #[serde(default)]
+    pub title: String,
+    /// Article body.
+    pub text: String,
+    /// Theme ids, primary first.
+    pub labels: Vec<String>,
+    /// One label list per paragraph, when the record is labelled paragraph by paragraph.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paragraph_labels: Option<Vec<Vec<String>>>,
+    /// The writing batch the record comes from (train and test never share one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
+    /// The form of the piece: `news`, `feature`, `brief`, `caption`, `notice` or `report`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
+    /// The zone the piece is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// `traditional` for records written in traditional characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<String>,
+}
+
+impl Record {
+    /// Parses one JSON line.
+    pub fn from_json(line: &str) -> Result<Self, CoreError> {
+        serde_json::from_str(line).map_err(|e| CoreError::Record { reason: e.to_string() })
+    }
+
+    /// The paragraphs that `paragraph_labels` refers to: the non-empty lines of `text` that are
+    /// not `## ` section headings, trimmed.
+    pub fn paragraphs(&self) -> impl Iterator<Item = &str> {
+        self.text.lines().map(str::trim).filter(|l| !l.is_empty() && !is_section_heading(l))
+    }
+}
+
+/// Whether a trimmed line is a `## ` section heading.
+fn is_section_heading(line: &str) -> bool {
+    line.starts_with("##")
+}
+
+/// One labelled paragraph of a paragraph-level test file (`{"id","text","labels"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ParagraphRecord {
+    /// Unique id.
+    #[serde(default)]
+    pub id: String,
+    /// The paragraph.
+    pub text: String,
+    /// Theme ids, primary first.
+    pub labels: Vec<String>,
+    /// The form of the article the paragraph comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraphs_skip_headings_and_blank_lines() {
+        let r = Record::from_json(r#"{"title":"t","text":"第一段。\n## 小标题\n\n 第二段。 ","labels":["other"],"paragraph_labels":[["other"],["other"]]}"#).unwrap();
+        assert_eq!(r.paragraphs().collect::<Vec<_>>(), ["第一段。", "第二段。"]);
+        assert_eq!(r.paragraph_labels.as_ref().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn missing_text_is_a_record_error() {
+        let err = Record::from_json(r#"{"id":"a","labels":["other"]}"#).unwrap_err();
+        assert!(err.to_string().contains("missing field `text`"), "{err}");
+    }
+}

@@ -1,0 +1,121 @@
+//! Settings of the text pipeline, stored in every model.
+//!
+//! Training and classification must turn text into exactly the same features, so the whole
+//! configuration is plain data that the model file carries. `bulletin-segmenter` builds a
+//! pipeline from it and fingerprints it (together with the stopword list, the lexicons and the
+//! jieba-rs version); loading a model whose fingerprint this build cannot reproduce fails.
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the feature-extraction rules. Bumped whenever the same settings would produce
+/// different features (a new normalisation rule, a changed number class), so models trained
+/// with older rules are refused instead of silently misread.
+pub const PIPELINE_VERSION: u32 = 1;
+
+/// The complete text-pipeline configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PipelineSettings {
+    /// Normalisation before segmentation.
+    pub normalize: NormalizeSettings,
+    /// Word segmentation.
+    pub segment: SegmentSettings,
+    /// Words dropped from the features.
+    pub stopwords: StopwordSettings,
+    /// Which features are extracted.
+    pub features: FeatureSettings,
+}
+
+/// Character-level normalisation applied before segmentation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NormalizeSettings {
+    /// Full-width ASCII letters, digits and punctuation (`ＧＤＰ２０２４`) to half-width.
+    pub fullwidth_to_halfwidth: bool,
+    /// Quote and dash variants (`「」『』“”‘’`, `—–－`) to one form each.
+    pub unify_punctuation: bool,
+    /// Traditional to simplified Chinese (runs only on text that holds traditional characters).
+    pub traditional_to_simplified: bool,
+    /// ASCII letters to lowercase (`GDP` and `gdp` are one feature).
+    pub lowercase_ascii: bool,
+}
+
+impl Default for NormalizeSettings {
+    fn default() -> Self {
+        Self { fullwidth_to_halfwidth: true, unify_punctuation: true, traditional_to_simplified: true, lowercase_ascii: true }
+    }
+}
+
+/// Word segmentation with jieba-rs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SegmentSettings {
+    /// Let jieba's HMM join out-of-dictionary words.
+    pub hmm: bool,
+    /// Load the domain lexicon shipped with `bulletin-segmenter` (高新技术企业, 招商引资, …).
+    pub domain_lexicon: bool,
+    /// Extra lexicon entries supplied by the user; stored in the model so classification never
+    /// needs the lexicon file again.
+    pub user_lexicon: Vec<LexiconEntry>,
+}
+
+impl Default for SegmentSettings {
+    fn default() -> Self {
+        Self { hmm: true, domain_lexicon: true, user_lexicon: Vec::new() }
+    }
+}
+
+/// One lexicon line: `word freq [tag]`, as in jieba's user dictionaries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LexiconEntry {
+    /// The word that must stay whole.
+    pub word: String,
+    /// Its frequency (the higher, the more readily jieba keeps it whole); never 0.
+    pub freq: u64,
+    /// Optional part-of-speech tag.
+    pub tag: Option<String>,
+}
+
+/// Stopwords: tokens that are kept as tokens but never become features.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct StopwordSettings {
+    /// Use the built-in list: the `stop-words` crate's Chinese list plus bulletin boilerplate
+    /// (本报讯, 记者, 近日, 据了解, …).
+    pub builtin: bool,
+    /// Extra stopwords.
+    pub extra: Vec<String>,
+    /// Words removed from the built-in list (kept as features).
+    pub keep: Vec<String>,
+}
+
+impl Default for StopwordSettings {
+    fn default() -> Self {
+        Self { builtin: true, extra: Vec::new(), keep: Vec::new() }
+    }
+}
+
+/// Which features are extracted from the tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FeatureSettings {
+    /// Each word that is not a stopword or punctuation.
+    pub word_unigrams: bool,
+    /// Pairs of adjacent feature words (`招商引资 工作`).
+    pub word_bigrams: bool,
+    /// Pairs of adjacent CJK characters within a run of CJK text (`[招商]`), the
+    /// segmentation-free features THUCTC uses.
+    pub char_bigrams: bool,
+    /// Numbers become classes (`<YEAR>`, `<DATE>`, `<MONEY>`, `<PCT>`, `<NUM>`) instead of literals.
+    pub number_classes: bool,
+    /// Words shorter than this many chars are not features (single characters carry little).
+    pub min_token_chars: usize,
+    /// How many times the title's features count (titles are dense in theme words).
+    pub title_weight: u32,
+}
+
+impl Default for FeatureSettings {
+    fn default() -> Self {
+        Self { word_unigrams: true, word_bigrams: false, char_bigrams: false, number_classes: true, min_token_chars: 2, title_weight: 1 }
+    }
+}
