@@ -1,0 +1,4 @@
+//! The built-in backends.
+
+pub mod linfa;
+pub mod native;

@@ -1,0 +1,131 @@
+//! Integer sufficient statistics of the naive-Bayes family.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ClassifierError, Example};
+
+/// Exact integer counts from which every native backend derives its weights.
+///
+/// Because they are plain sums, training on `A` then on `B`, merging a model of `A` with a
+/// model of `B`, and training on `A ∪ B` give the same counts: update and merge are exact.
+/// Tables are feature-major (`feature * n_themes + theme`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    n_themes: usize,
+    n_features: usize,
+    /// Training pieces per theme.
+    docs: Vec<u64>,
+    /// Occurrences of each feature in each theme's pieces.
+    tokens: Vec<u64>,
+    /// Pieces of each theme in which each feature occurs.
+    presence: Vec<u64>,
+}
+
+impl Counts {
+    /// Empty counts for `n_themes` themes.
+    #[must_use]
+    pub fn new(n_themes: usize) -> Self {
+        Self { n_themes, n_features: 0, docs: vec![0; n_themes], tokens: Vec::new(), presence: Vec::new() }
+    }
+
+    /// Number of themes.
+    #[must_use]
+    pub fn n_themes(&self) -> usize {
+        self.n_themes
+    }
+    /// Number of feature columns (the largest feature id seen plus one).
+    #[must_use]
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+    /// Training pieces per theme.
+    #[must_use]
+    pub fn docs(&self) -> &[u64] {
+        &self.docs
+    }
+    /// Occurrences of `feature` in pieces of `theme`.
+    #[must_use]
+    pub fn tokens(&self, feature: usize, theme: usize) -> u64 {
+        self.tokens.get(feature * self.n_themes + theme).copied().unwrap_or(0)
+    }
+    /// Pieces of `theme` containing `feature`.
+    #[must_use]
+    pub fn presence(&self, feature: usize, theme: usize) -> u64 {
+        self.presence.get(feature * self.n_themes + theme).copied().unwrap_or(0)
+    }
+    /// The token-count row of `feature` (one entry per theme).
+    #[must_use]
+    pub fn token_row(&self, feature: usize) -> &[u64] {
+        &self.tokens[feature * self.n_themes..(feature + 1) * self.n_themes]
+    }
+    /// The presence row of `feature` (one entry per theme).
+    #[must_use]
+    pub fn presence_row(&self, feature: usize) -> &[u64] {
+        &self.presence[feature * self.n_themes..(feature + 1) * self.n_themes]
+    }
+
+    fn grow(&mut self, n_features: usize) {
+        if n_features > self.n_features {
+            self.n_features = n_features;
+            self.tokens.resize(n_features * self.n_themes, 0);
+            self.presence.resize(n_features * self.n_themes, 0);
+        }
+    }
+
+    /// Adds a batch of examples.
+    pub fn add(&mut self, batch: &[Example<'_>]) -> Result<(), ClassifierError> {
+        for ex in batch {
+            if ex.theme >= self.n_themes {
+                return Err(ClassifierError::OutOfRange { what: "theme", index: ex.theme, len: self.n_themes });
+            }
+            if let Some(&(max, _)) = ex.features.last() {
+                self.grow(max as usize + 1);
+            }
+            self.docs[ex.theme] += 1;
+            for &(f, n) in ex.features {
+                let i = f as usize * self.n_themes + ex.theme;
+                self.tokens[i] += u64::from(n);
+                self.presence[i] += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds another table of the same themes.
+    pub fn merge(&mut self, other: &Self) -> Result<(), ClassifierError> {
+        if other.n_themes != self.n_themes {
+            return Err(ClassifierError::MergeMismatch { what: "theme counts", left: self.n_themes.to_string(), right: other.n_themes.to_string() });
+        }
+        self.grow(other.n_features);
+        for (a, b) in self.docs.iter_mut().zip(&other.docs) {
+            *a += b;
+        }
+        for (a, b) in self.tokens.iter_mut().zip(&other.tokens) {
+            *a += b;
+        }
+        for (a, b) in self.presence.iter_mut().zip(&other.presence) {
+            *a += b;
+        }
+        Ok(())
+    }
+
+    /// Renumbers features: column `old` moves to `mapping[old]`; the table gets `n_features` columns.
+    pub fn remap(&mut self, mapping: &[u32], n_features: usize) {
+        let c = self.n_themes;
+        let mut tokens = vec![0; n_features * c];
+        let mut presence = vec![0; n_features * c];
+        for (old, &new) in mapping.iter().enumerate().take(self.n_features) {
+            let (o, n) = (old * c, new as usize * c);
+            tokens[n..n + c].copy_from_slice(&self.tokens[o..o + c]);
+            presence[n..n + c].copy_from_slice(&self.presence[o..o + c]);
+        }
+        self.tokens = tokens;
+        self.presence = presence;
+        self.n_features = n_features;
+    }
+
+    /// Pads the table to `n_features` columns (features never seen in training).
+    pub fn pad(&mut self, n_features: usize) {
+        self.grow(n_features);
+    }
+}

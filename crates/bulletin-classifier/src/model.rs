@@ -1,0 +1,393 @@
+//! A trained model: taxonomy, pipeline settings, vocabulary, plugin state and summary, and the
+//! versioned file that holds them.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use bulletin_core::{envelope, PipelineSettings, Taxonomy, Theme, PIPELINE_VERSION};
+use bulletin_segmenter::Pipeline;
+use serde::{Deserialize, Serialize};
+
+use crate::sparse::remap as remap_vec;
+use crate::{ClassifierError, Classifier, FeatureMask, ParamMap, Registry, Selection, SparseVec, Vocabulary};
+
+/// How a model turns scores into a reported theme and tags.
+///
+/// | Name | Default | Purpose | Range |
+/// |---|---|---|---|
+/// | `min_confidence` | 0 | abstain (report the fallback theme) when the top score is below this | 0–1 |
+/// | `tag_min_share` | 0.2 | an article is also tagged with a theme when paragraphs won by it cover this share of its text | 0–1 |
+/// | `tag_min_confidence` | 0.6 | …counting only paragraphs whose own confidence reaches this | 0–1 |
+/// | `tag_min_score` | 0.35 | a single paragraph (or a one-paragraph piece) is also tagged with every theme scoring at least this | 0–1 |
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TagPolicy {
+    /// Abstain below this top score.
+    pub min_confidence: f64,
+    /// Share of an article's characters that paragraphs of a secondary theme must cover.
+    pub tag_min_share: f64,
+    /// Confidence a paragraph needs to count towards that share.
+    pub tag_min_confidence: f64,
+    /// Score a secondary theme needs to tag a one-paragraph piece.
+    pub tag_min_score: f64,
+}
+
+impl Default for TagPolicy {
+    fn default() -> Self {
+        Self { min_confidence: 0.0, tag_min_share: 0.2, tag_min_confidence: 0.6, tag_min_score: 0.35 }
+    }
+}
+
+/// What a model was trained on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainingSummary {
+    /// Training pieces per theme, in taxonomy order.
+    pub pieces_per_theme: Vec<u64>,
+    /// Records read.
+    pub records: u64,
+    /// Training granularity (`article`, `paragraph` or `both`).
+    pub granularity: String,
+    /// Version of bulletin that trained the model.
+    pub tool_version: String,
+}
+
+/// A trained theme model. Build one with [`crate::Trainer`], load one with [`Model::from_bytes`]
+/// or [`Model::load`], apply it with [`crate::Tagger`].
+#[derive(Debug)]
+pub struct Model {
+    taxonomy: Taxonomy,
+    settings: PipelineSettings,
+    pipeline_version: u32,
+    fingerprint: [u8; 32],
+    vocab: Vocabulary,
+    plugin: Box<dyn Classifier>,
+    selection: Selection,
+    policy: TagPolicy,
+    summary: TrainingSummary,
+    mask: FeatureMask,
+}
+
+// Versioned wire structures: kept apart from the public types so the file format changes only
+// when FORMAT_VERSION does. The pipeline settings travel as JSON (self-describing, stable field
+// names) inside the compact postcard payload.
+#[derive(Serialize, Deserialize)]
+struct WireV1 {
+    taxonomy: WireTaxonomy,
+    pipeline_version: u32,
+    settings_json: String,
+    fingerprint: [u8; 32],
+    plugin: String,
+    state: Vec<u8>,
+    selection: Selection,
+    policy: TagPolicy,
+    vocab: Vec<String>,
+    summary: TrainingSummary,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireTaxonomy {
+    name: String,
+    version: u32,
+    fallback: String,
+    themes: Vec<[String; 4]>,
+}
+
+/// Environment variable that makes [`Model::save`] pause this many milliseconds between writing
+/// the temporary file and renaming it over the target. Test-only: it lets a test kill `train`
+/// mid-save and prove the previous model survives.
+#[doc(hidden)]
+pub const HOLD_BEFORE_RENAME_ENV: &str = "BULLETIN_TEST_HOLD_BEFORE_RENAME_MS";
+
+impl Model {
+    /// Assembles a model from its parts, canonicalising the vocabulary and finalising the plugin.
+    #[expect(clippy::too_many_arguments, reason = "internal constructor used by Trainer and merge")]
+    pub(crate) fn assemble(
+        taxonomy: Taxonomy,
+        settings: PipelineSettings,
+        fingerprint: [u8; 32],
+        mut vocab: Vocabulary,
+        mut plugin: Box<dyn Classifier>,
+        selection: Selection,
+        policy: TagPolicy,
+        summary: TrainingSummary,
+    ) -> Result<Self, ClassifierError> {
+        let mapping = vocab.canonicalize();
+        plugin.remap(&mapping, vocab.len())?;
+        let mut model = Self { taxonomy, settings, pipeline_version: PIPELINE_VERSION, fingerprint, vocab, plugin, selection, policy, summary, mask: FeatureMask::all(0) };
+        model.finalize()?;
+        Ok(model)
+    }
+
+    fn finalize(&mut self) -> Result<(), ClassifierError> {
+        self.mask = match self.plugin.counts() {
+            Some(counts) => self.selection.select(counts, self.vocab.len()),
+            None => FeatureMask::all(self.vocab.len()),
+        };
+        self.plugin.finalize(&self.mask)
+    }
+
+    /// The themes.
+    #[must_use]
+    pub fn taxonomy(&self) -> &Taxonomy {
+        &self.taxonomy
+    }
+    /// The text-pipeline settings the model was trained with.
+    #[must_use]
+    pub fn settings(&self) -> &PipelineSettings {
+        &self.settings
+    }
+    /// The pipeline fingerprint stored in the model.
+    #[must_use]
+    pub fn fingerprint(&self) -> [u8; 32] {
+        self.fingerprint
+    }
+    /// The feature vocabulary (sorted).
+    #[must_use]
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocab
+    }
+    /// The classifier plugin.
+    #[must_use]
+    pub fn plugin(&self) -> &dyn Classifier {
+        self.plugin.as_ref()
+    }
+    /// Feature selection settings.
+    #[must_use]
+    pub fn selection(&self) -> Selection {
+        self.selection
+    }
+    /// Features the model uses after selection.
+    #[must_use]
+    pub fn selected_features(&self) -> usize {
+        self.mask.count()
+    }
+    /// Abstain and tagging policy.
+    #[must_use]
+    pub fn policy(&self) -> TagPolicy {
+        self.policy
+    }
+    /// Replaces the abstain and tagging policy (e.g. thresholds tuned after training).
+    pub fn set_policy(&mut self, policy: TagPolicy) {
+        self.policy = policy;
+    }
+    /// What the model was trained on.
+    #[must_use]
+    pub fn summary(&self) -> &TrainingSummary {
+        &self.summary
+    }
+    /// Hyper-parameters of the plugin plus the model-level ones, by name.
+    #[must_use]
+    pub fn params(&self) -> ParamMap {
+        let mut p = self.plugin.params();
+        p.insert("min_count".into(), self.selection.min_count.to_string());
+        p.insert("top_k".into(), self.selection.top_k.to_string());
+        p.insert("min_confidence".into(), self.policy.min_confidence.to_string());
+        p.insert("tag_min_share".into(), self.policy.tag_min_share.to_string());
+        p.insert("tag_min_confidence".into(), self.policy.tag_min_confidence.to_string());
+        p.insert("tag_min_score".into(), self.policy.tag_min_score.to_string());
+        p
+    }
+
+    /// Checks that `pipeline` reproduces the features this model was trained on.
+    pub fn check_pipeline(&self, pipeline: &Pipeline) -> Result<(), ClassifierError> {
+        let build = pipeline.fingerprint();
+        if self.pipeline_version != PIPELINE_VERSION || build != self.fingerprint {
+            return Err(ClassifierError::PipelineMismatch {
+                model_version: self.pipeline_version,
+                build_version: PIPELINE_VERSION,
+                model_fingerprint: short_hex(&self.fingerprint),
+                build_fingerprint: short_hex(&build),
+            });
+        }
+        Ok(())
+    }
+
+    /// Per-theme log-probabilities of a sparse vector over this model's vocabulary.
+    #[must_use]
+    pub fn predict_log_proba(&self, x: &[(u32, u32)]) -> Vec<f64> {
+        self.plugin.predict_log_proba(x)
+    }
+
+    /// The `k` most indicative features of `theme`: highest log-ratio of the feature's smoothed
+    /// frequency in the theme to its frequency elsewhere, among selected features seen at least
+    /// three times.
+    #[must_use]
+    pub fn top_features(&self, theme: usize, k: usize) -> Vec<(String, f64)> {
+        let Some(counts) = self.plugin.counts() else { return Vec::new() };
+        if theme >= counts.n_themes() {
+            return Vec::new();
+        }
+        let ids: Vec<u32> = self.mask.ids().filter(|&f| (f as usize) < counts.n_features()).collect();
+        let (mut in_total, mut out_total) = (0u64, 0u64);
+        for &f in &ids {
+            let row = counts.token_row(f as usize);
+            in_total += row[theme];
+            out_total += row.iter().sum::<u64>() - row[theme];
+        }
+        let v = ids.len() as f64;
+        let mut scored: Vec<(f64, u32)> = ids
+            .iter()
+            .filter_map(|&f| {
+                let row = counts.token_row(f as usize);
+                let (inside, all) = (row[theme], row.iter().sum::<u64>());
+                (all >= 3 && inside > 0).then(|| {
+                    let p_in = (inside as f64 + 0.5) / (in_total as f64 + 0.5 * v);
+                    let p_out = ((all - inside) as f64 + 0.5) / (out_total as f64 + 0.5 * v);
+                    ((p_in / p_out).ln(), f)
+                })
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.into_iter().take(k).map(|(s, f)| (self.vocab.word(f).unwrap_or_default().to_owned(), s)).collect()
+    }
+
+    /// Serialises the model into the versioned file format (see [`bulletin_core::envelope`]).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ClassifierError> {
+        let wire = WireV1 {
+            taxonomy: WireTaxonomy {
+                name: self.taxonomy.name().to_owned(),
+                version: self.taxonomy.version(),
+                fallback: self.taxonomy.theme(self.taxonomy.fallback()).map(|t| t.id().to_owned()).unwrap_or_default(),
+                themes: self.taxonomy.themes().iter().map(|t| [t.id().to_owned(), t.name_zh().to_owned(), t.name_en().to_owned(), t.definition().to_owned()]).collect(),
+            },
+            pipeline_version: self.pipeline_version,
+            settings_json: settings_json(&self.settings),
+            fingerprint: self.fingerprint,
+            plugin: self.plugin.name().to_owned(),
+            state: self.plugin.save_state()?,
+            selection: self.selection,
+            policy: self.policy,
+            vocab: self.vocab.words().iter().map(|w| w.to_string()).collect(),
+            summary: self.summary.clone(),
+        };
+        let payload = postcard::to_stdvec(&wire).map_err(|e| ClassifierError::Payload { reason: e.to_string() })?;
+        Ok(envelope::seal(&payload))
+    }
+
+    /// Reads a model from its file bytes, restoring the plugin through `registry`.
+    ///
+    /// This checks the envelope (magic, version, length, checksum) and decodes the payload; it
+    /// does not build the text pipeline. [`crate::Tagger::from_model`] checks that the pipeline
+    /// reproduces.
+    pub fn from_bytes(bytes: &[u8], registry: &Registry) -> Result<Self, ClassifierError> {
+        let opened = envelope::open(bytes)?;
+        let wire: WireV1 = postcard::from_bytes(opened.payload).map_err(|e| ClassifierError::Payload { reason: e.to_string() })?;
+        let themes = wire.taxonomy.themes.into_iter().map(|[id, zh, en, def]| Theme::new(id, zh, en, def)).collect();
+        let taxonomy = Taxonomy::new(wire.taxonomy.name, wire.taxonomy.version, themes, &wire.taxonomy.fallback)?;
+        let settings: PipelineSettings = serde_json::from_str(&wire.settings_json).map_err(|e| ClassifierError::Payload { reason: format!("pipeline settings: {e}") })?;
+        let plugin = registry.get(&wire.plugin)?.restore(&wire.state)?;
+        if plugin.n_themes() != taxonomy.len() {
+            return Err(ClassifierError::Payload { reason: format!("plugin state has {} themes, taxonomy {}", plugin.n_themes(), taxonomy.len()) });
+        }
+        let vocab = Vocabulary::from_words(wire.vocab.into_iter().map(String::into_boxed_str).collect());
+        let mut model = Self {
+            taxonomy,
+            settings,
+            pipeline_version: wire.pipeline_version,
+            fingerprint: wire.fingerprint,
+            vocab,
+            plugin,
+            selection: wire.selection,
+            policy: wire.policy,
+            summary: wire.summary,
+            mask: FeatureMask::all(0),
+        };
+        model.finalize()?;
+        Ok(model)
+    }
+
+    /// Reads a model file.
+    pub fn load(path: &Path, registry: &Registry) -> Result<Self, ClassifierError> {
+        let bytes = std::fs::read(path).map_err(|source| ClassifierError::Io { action: "read", path: path.to_owned(), source })?;
+        Self::from_bytes(&bytes, registry)
+    }
+
+    /// Writes the model atomically: a temporary file in the same directory, flushed and synced,
+    /// then renamed over `path`. An interrupted save leaves any previous file at `path` intact.
+    pub fn save(&self, path: &Path) -> Result<(), ClassifierError> {
+        let bytes = self.to_bytes()?;
+        let io = |source| ClassifierError::Io { action: "write", path: path.to_owned(), source };
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let mut tmp = tempfile::Builder::new().prefix(".bulletin-model-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
+        tmp.write_all(&bytes).map_err(io)?;
+        tmp.as_file().sync_all().map_err(io)?;
+        if let Some(ms) = std::env::var(HOLD_BEFORE_RENAME_ENV).ok().and_then(|v| v.parse::<u64>().ok()) {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
+        tmp.persist(path).map_err(|e| io(e.error))?;
+        Ok(())
+    }
+
+    /// Merges two models trained with the same plugin, parameters, taxonomy and pipeline on
+    /// different data. Counts add up, so the result equals the model trained on both data sets.
+    pub fn merge(self, other: Self) -> Result<Self, ClassifierError> {
+        let mismatch = |what, left: String, right: String| Err(ClassifierError::MergeMismatch { what, left, right });
+        if self.plugin.name() != other.plugin.name() {
+            return mismatch("classifiers", self.plugin.name().into(), other.plugin.name().into());
+        }
+        if self.taxonomy != other.taxonomy {
+            return mismatch("taxonomies", self.taxonomy.ids().collect::<Vec<_>>().join(","), other.taxonomy.ids().collect::<Vec<_>>().join(","));
+        }
+        if self.fingerprint != other.fingerprint || self.pipeline_version != other.pipeline_version {
+            return mismatch("text pipelines", short_hex(&self.fingerprint), short_hex(&other.fingerprint));
+        }
+        if self.params() != other.params() {
+            return mismatch("parameters", format!("{:?}", self.params()), format!("{:?}", other.params()));
+        }
+        if self.summary.granularity != other.summary.granularity {
+            return mismatch("training granularities", self.summary.granularity.clone(), other.summary.granularity.clone());
+        }
+        // Union vocabulary: ours first, then the other's new words; `assemble` sorts it again.
+        let mut vocab = self.vocab.clone();
+        let mapping: Vec<u32> = other.vocab.words().iter().map(|w| vocab.intern(w)).collect();
+        let n = vocab.len();
+        let mut left = self.plugin;
+        left.remap(&(0..crate::sparse::id_of(self.vocab.len())).collect::<Vec<_>>(), n)?;
+        let mut right = other.plugin;
+        right.remap(&mapping, n)?;
+        left.merge(right.as_ref())?;
+        let mut summary = self.summary;
+        for (a, b) in summary.pieces_per_theme.iter_mut().zip(&other.summary.pieces_per_theme) {
+            *a += b;
+        }
+        summary.records += other.summary.records;
+        Self::assemble(self.taxonomy, self.settings, self.fingerprint, vocab, left, self.selection, self.policy, summary)
+    }
+
+    /// Maps a piece's features (strings) to a sparse vector over this vocabulary; unknown
+    /// features are dropped.
+    pub(crate) fn vectorize(&self, pipeline: &Pipeline, title: &str, text: &str, ids: &mut Vec<u32>) -> SparseVec {
+        ids.clear();
+        pipeline.for_each_feature(title, text, |f| {
+            if let Some(id) = self.vocab.get(f) {
+                ids.push(id);
+            }
+        });
+        crate::sparse::to_sparse(std::mem::take(ids))
+    }
+
+    /// Remaps a vector from another vocabulary (used by tests and merge).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn remap_vector(x: &[(u32, u32)], mapping: &[u32]) -> SparseVec {
+        remap_vec(x, mapping)
+    }
+}
+
+/// Canonical JSON of the settings (field order is the struct's, so it is deterministic).
+pub(crate) fn settings_json(settings: &PipelineSettings) -> String {
+    serde_json::to_string(settings).unwrap_or_default()
+}
+
+/// The first 16 hex digits of a fingerprint.
+#[must_use]
+pub fn short_hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(16);
+    for b in bytes.iter().take(8) {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}

@@ -1,0 +1,135 @@
+//! Sparse feature vectors and the vocabulary that numbers features.
+
+use rustc_hash::FxHashMap;
+
+/// A sparse feature vector: `(feature id, count)` pairs sorted by id, ids unique, counts > 0.
+pub type SparseVec = Vec<(u32, u32)>;
+
+/// Turns a list of feature ids (with repeats, any order) into a [`SparseVec`].
+#[must_use]
+pub fn to_sparse(mut ids: Vec<u32>) -> SparseVec {
+    ids.sort_unstable();
+    let mut out: SparseVec = Vec::with_capacity(ids.len());
+    for id in ids {
+        match out.last_mut() {
+            Some((last, n)) if *last == id => *n = n.saturating_add(1),
+            _ => out.push((id, 1)),
+        }
+    }
+    out
+}
+
+/// Numbers feature strings. Ids are assigned in insertion order while training and made
+/// canonical (sorted by string) when a model is finalised, so a model's bytes never depend on
+/// the order in which documents were seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Vocabulary {
+    ids: FxHashMap<Box<str>, u32>,
+    words: Vec<Box<str>>,
+}
+
+impl Vocabulary {
+    /// An empty vocabulary.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Builds a vocabulary from words in id order.
+    #[must_use]
+    pub fn from_words(words: Vec<Box<str>>) -> Self {
+        let ids = words.iter().enumerate().map(|(i, w)| (w.clone(), id_of(i))).collect();
+        Self { ids, words }
+    }
+
+    /// The id of `word`, if known.
+    #[must_use]
+    pub fn get(&self, word: &str) -> Option<u32> {
+        self.ids.get(word).copied()
+    }
+
+    /// The id of `word`, adding it if new.
+    pub fn intern(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.ids.get(word) {
+            return id;
+        }
+        let id = id_of(self.words.len());
+        let word: Box<str> = word.into();
+        self.words.push(word.clone());
+        self.ids.insert(word, id);
+        id
+    }
+
+    /// The word with this id.
+    #[must_use]
+    pub fn word(&self, id: u32) -> Option<&str> {
+        self.words.get(id as usize).map(AsRef::as_ref)
+    }
+
+    /// Words in id order.
+    #[must_use]
+    pub fn words(&self) -> &[Box<str>] {
+        &self.words
+    }
+
+    /// Number of words.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether the vocabulary is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// Sorts the words and returns `old id → new id`.
+    pub fn canonicalize(&mut self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..id_of(self.words.len())).collect();
+        order.sort_unstable_by(|&a, &b| self.words[a as usize].cmp(&self.words[b as usize]));
+        let mut mapping = vec![0u32; self.words.len()];
+        for (new, &old) in order.iter().enumerate() {
+            mapping[old as usize] = id_of(new);
+        }
+        let words: Vec<Box<str>> = order.iter().map(|&old| self.words[old as usize].clone()).collect();
+        *self = Self::from_words(words);
+        mapping
+    }
+}
+
+/// Feature ids are `u32`: a vocabulary of four billion words is far beyond any corpus.
+#[expect(clippy::cast_possible_truncation, reason = "vocabularies stay far below u32::MAX words")]
+pub(crate) fn id_of(index: usize) -> u32 {
+    index as u32
+}
+
+/// Applies an id mapping to a sparse vector, keeping it sorted.
+#[must_use]
+pub fn remap(x: &[(u32, u32)], mapping: &[u32]) -> SparseVec {
+    let mut out: SparseVec = x.iter().map(|&(id, n)| (mapping[id as usize], n)).collect();
+    out.sort_unstable_by_key(|&(id, _)| id);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn to_sparse_counts_repeats() {
+        assert_eq!(to_sparse(vec![3, 1, 3, 0, 3]), vec![(0, 1), (1, 1), (3, 3)]);
+    }
+
+    #[test]
+    fn canonicalize_sorts_and_maps() {
+        let mut v = Vocabulary::new();
+        for w in ["招商", "高企", "贷款"] {
+            v.intern(w);
+        }
+        let m = v.canonicalize();
+        assert_eq!(v.words().iter().map(AsRef::as_ref).collect::<Vec<&str>>(), ["招商", "贷款", "高企"]);
+        assert_eq!(m, [0, 2, 1]);
+        assert_eq!(v.get("高企"), Some(2));
+    }
+}

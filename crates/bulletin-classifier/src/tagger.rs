@@ -1,0 +1,226 @@
+//! The one-call API: split a page, featurise each piece, score it, decide theme and tags.
+
+use std::path::Path;
+
+use bulletin_core::{Granularity, Piece, ThemeIndex};
+use bulletin_segmenter::{split_page_with, Pipeline};
+
+use crate::plugin::argmax;
+use crate::{ClassifierError, Model, Registry};
+
+/// Per-call options of [`Tagger`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[non_exhaustive]
+pub struct TagOptions {
+    /// Overrides the model's abstain threshold.
+    pub min_confidence: Option<f64>,
+    /// Explain each decision with this many features (0: no explanation).
+    pub explain: usize,
+}
+
+impl TagOptions {
+    /// Options with an abstain threshold.
+    #[must_use]
+    pub fn with_min_confidence(mut self, p: Option<f64>) -> Self {
+        self.min_confidence = p;
+        self
+    }
+    /// Options with `k` explaining features per piece.
+    #[must_use]
+    pub fn with_explain(mut self, k: usize) -> Self {
+        self.explain = k;
+        self
+    }
+}
+
+/// One feature's share in a decision: how much it raised the chosen theme's log-probability
+/// over the runner-up's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    /// The feature as the pipeline writes it.
+    pub feature: String,
+    /// Its contribution (natural log units).
+    pub contribution: f64,
+}
+
+/// The decision for one piece.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Prediction {
+    /// The reported theme (the fallback theme when abstained).
+    pub theme: ThemeIndex,
+    /// The score of the reported theme.
+    pub confidence: f64,
+    /// Whether the top score fell below the abstain threshold.
+    pub abstained: bool,
+    /// Probabilities per theme, in taxonomy order; finite, summing to 1.
+    pub scores: Vec<f64>,
+    /// Every theme the piece substantially covers: the reported theme first, then the others by
+    /// score; never the fallback theme unless it is the reported one.
+    pub tags: Vec<ThemeIndex>,
+    /// With [`TagOptions::explain`]: the features that most favoured the top theme over the
+    /// runner-up, strongest first.
+    pub why: Option<Vec<Reason>>,
+    /// The runner-up theme the explanation compares against.
+    pub runner_up: ThemeIndex,
+}
+
+/// A piece with its decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tagged {
+    /// The piece as split from the page.
+    pub piece: Piece,
+    /// The decision.
+    pub prediction: Prediction,
+}
+
+/// A model joined with its text pipeline: the one-call API for library users.
+///
+/// ```no_run
+/// use bulletin_classifier::Tagger;
+///
+/// # fn main() -> Result<(), bulletin_classifier::ClassifierError> {
+/// let tagger = Tagger::load("models/default.bin".as_ref())?;
+/// for tagged in tagger.tag_page("# 桂林高新区：5个项目集中签约\n本报讯 总投资12亿元的5个项目签约落地。") {
+///     let theme = tagger.model().taxonomy().theme(tagged.prediction.theme).unwrap();
+///     println!("{} → {}", tagged.piece.title.as_deref().unwrap_or(""), theme.name_zh());
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Tagger {
+    model: Model,
+    pipeline: Pipeline,
+}
+
+impl Tagger {
+    /// Loads a model file with the built-in plugins.
+    pub fn load(path: &Path) -> Result<Self, ClassifierError> {
+        Self::from_model(Model::load(path, &Registry::default())?)
+    }
+
+    /// Loads model bytes with the built-in plugins.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ClassifierError> {
+        Self::from_model(Model::from_bytes(bytes, &Registry::default())?)
+    }
+
+    /// Builds the model's pipeline and checks that it reproduces the model's features
+    /// ([`ClassifierError::PipelineMismatch`] otherwise).
+    pub fn from_model(model: Model) -> Result<Self, ClassifierError> {
+        let pipeline = Pipeline::new(model.settings())?;
+        model.check_pipeline(&pipeline)?;
+        Ok(Self { model, pipeline })
+    }
+
+    /// The model.
+    #[must_use]
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The text pipeline.
+    #[must_use]
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// Splits a page into articles and captions and tags each.
+    #[must_use]
+    pub fn tag_page(&self, page: &str) -> Vec<Tagged> {
+        self.tag_page_with(page, Granularity::Article, TagOptions::default())
+    }
+
+    /// Splits a page at `granularity` and tags each piece.
+    #[must_use]
+    pub fn tag_page_with(&self, page: &str, granularity: Granularity, options: TagOptions) -> Vec<Tagged> {
+        split_page_with(page, granularity).into_iter().map(|piece| self.tag_piece(piece, options)).collect()
+    }
+
+    /// Tags one piece. A piece with several paragraphs gets secondary tags from the decisions
+    /// on its paragraphs; a one-paragraph piece from its own scores.
+    #[must_use]
+    pub fn tag_piece(&self, piece: Piece, options: TagOptions) -> Tagged {
+        let title = piece.title.as_deref().unwrap_or("");
+        let multi = piece.paragraph.is_none() && piece.text.lines().filter(|l| !l.trim().is_empty()).count() > 1;
+        let prediction = self.predict(title, &piece.text, multi, options);
+        Tagged { piece, prediction }
+    }
+
+    /// Scores a title and text (an article when `paragraphs` is true, whose lines are its
+    /// paragraphs, else one passage).
+    #[must_use]
+    pub fn predict(&self, title: &str, text: &str, paragraphs: bool, options: TagOptions) -> Prediction {
+        let mut ids = Vec::new();
+        let x = self.model.vectorize(&self.pipeline, title, text, &mut ids);
+        let log = self.model.predict_log_proba(&x);
+        let scores: Vec<f64> = log.iter().map(|v| v.exp()).collect();
+        let policy = self.model.policy();
+        let fallback = self.model.taxonomy().fallback();
+        let top = argmax(&scores);
+        let runner_up = runner_up(&scores, top);
+        let min_confidence = options.min_confidence.unwrap_or(policy.min_confidence);
+        let abstained = scores[top] < min_confidence && top != fallback;
+        let theme = if abstained { fallback } else { top };
+
+        let mut tags = vec![theme];
+        if theme != fallback {
+            let mut extra: Vec<ThemeIndex> = if paragraphs {
+                self.paragraph_themes(text, policy.tag_min_confidence, policy.tag_min_share)
+            } else {
+                (0..scores.len()).filter(|&t| scores[t] >= policy.tag_min_score).collect()
+            };
+            extra.retain(|&t| t != theme && t != fallback);
+            extra.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+            tags.extend(extra);
+        }
+
+        let why = (options.explain > 0).then(|| self.explain(&x, top, runner_up, options.explain));
+        Prediction { theme, confidence: scores[theme], abstained, scores, tags, why, runner_up }
+    }
+
+    /// Themes that win a share of at least `min_share` of the text's characters among its
+    /// paragraphs decided with confidence at least `min_confidence`.
+    fn paragraph_themes(&self, text: &str, min_confidence: f64, min_share: f64) -> Vec<ThemeIndex> {
+        let mut ids = Vec::new();
+        let n = self.model.taxonomy().len();
+        let mut chars = vec![0usize; n];
+        let mut total = 0usize;
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let len = line.chars().count();
+            total += len;
+            let x = self.model.vectorize(&self.pipeline, "", line, &mut ids);
+            let scores: Vec<f64> = self.model.predict_log_proba(&x).iter().map(|v| v.exp()).collect();
+            let best = argmax(&scores);
+            if scores[best] >= min_confidence {
+                chars[best] += len;
+            }
+        }
+        if total == 0 {
+            return Vec::new();
+        }
+        (0..n).filter(|&t| chars[t] as f64 / total as f64 >= min_share).collect()
+    }
+
+    fn explain(&self, x: &[(u32, u32)], top: ThemeIndex, runner_up: ThemeIndex, k: usize) -> Vec<Reason> {
+        let Ok(contrib) = self.model.plugin().explain(x) else { return Vec::new() };
+        let mut reasons: Vec<(f64, u32)> = contrib.features.iter().map(|(f, c)| (c[top] - c[runner_up], *f)).collect();
+        reasons.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        reasons
+            .into_iter()
+            .take(k)
+            .map(|(contribution, f)| Reason { feature: self.model.vocabulary().word(f).unwrap_or_default().to_owned(), contribution })
+            .collect()
+    }
+}
+
+/// The best theme other than `top` (ties to taxonomy order).
+fn runner_up(scores: &[f64], top: usize) -> usize {
+    let mut best: Option<usize> = None;
+    for (i, &s) in scores.iter().enumerate() {
+        if i != top && best.is_none_or(|b| s > scores[b]) {
+            best = Some(i);
+        }
+    }
+    best.unwrap_or(top)
+}

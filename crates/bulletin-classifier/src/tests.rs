@@ -1,0 +1,331 @@
+//! Crate-level tests: parity with scikit-learn and linfa, exact update and merge, finite
+//! probabilities, explanations, model files.
+
+use bulletin_core::{PipelineSettings, Record};
+use bulletin_segmenter::Pipeline;
+use proptest::prelude::*;
+
+use crate::*;
+
+const fn assert_send_sync<T: Send + Sync>() {}
+const _: () = {
+    assert_send_sync::<Model>();
+    assert_send_sync::<Tagger>();
+    assert_send_sync::<Trainer>();
+    assert_send_sync::<Registry>();
+    assert_send_sync::<NativeNb>();
+    assert_send_sync::<LinfaNb>();
+    assert_send_sync::<ClassifierError>();
+};
+
+/// The count matrix scikit-learn saw (7 pieces × 6 features, themes 0..3).
+const X: [[u32; 6]; 7] = [[3, 0, 1, 0, 2, 0], [2, 1, 0, 0, 1, 0], [0, 4, 0, 1, 0, 0], [0, 2, 1, 2, 0, 1], [1, 0, 3, 0, 0, 2], [0, 0, 2, 1, 0, 3], [0, 1, 0, 3, 1, 0]];
+const Y: [usize; 7] = [0, 0, 1, 1, 2, 2, 1];
+const Q: [[u32; 6]; 5] = [[1, 0, 0, 0, 1, 0], [0, 1, 0, 1, 0, 0], [0, 0, 1, 0, 0, 1], [0, 0, 0, 0, 0, 0], [5, 5, 5, 5, 5, 5]];
+
+fn sparse(row: &[u32]) -> SparseVec {
+    row.iter().enumerate().filter(|(_, n)| **n > 0).map(|(i, &n)| (sparse::id_of(i), n)).collect()
+}
+
+fn fitted(name: &str, params: &[(&str, &str)]) -> Box<dyn Classifier> {
+    let map: ParamMap = params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let mut c = Registry::default().get(name).unwrap().create(&map, 3).unwrap();
+    let rows: Vec<SparseVec> = X.iter().map(|r| sparse(r)).collect();
+    let batch: Vec<Example<'_>> = rows.iter().zip(Y).map(|(features, theme)| Example { features, theme }).collect();
+    c.fit(&batch).unwrap();
+    c.finalize(&FeatureMask::all(6)).unwrap();
+    c
+}
+
+fn assert_proba(c: &dyn Classifier, expected: &[[f64; 3]; 5]) {
+    for (q, want) in Q.iter().zip(expected) {
+        let got: Vec<f64> = c.predict_log_proba(&sparse(q)).iter().map(|v| v.exp()).collect();
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-9, "{}: got {got:?}, scikit-learn {want:?}", c.name());
+        }
+    }
+}
+
+// Expected values computed once with scikit-learn 1.9.1 (`MultinomialNB(alpha=0.5)`,
+// `ComplementNB(alpha=0.5[, norm=True])`, `BernoulliNB(alpha=0.5)`, `predict_proba(Q)`).
+#[test]
+fn multinomial_matches_scikit_learn() {
+    assert_proba(
+        fitted("multinomial", &[("alpha", "0.5")]).as_ref(),
+        &[
+            [0.946_411_227_600_602_1, 0.025_892_928_682_600_944, 0.027_695_843_716_796_845],
+            [0.021_099_202_880_037_943, 0.963_052_951_401_178_2, 0.015_847_845_718_784_056],
+            [0.029_938_808_356_180_343, 0.063_070_536_717_105_75, 0.906_990_654_926_713_8],
+            [0.285_714_285_714_285_7, 0.428_571_428_571_428_66, 0.285_714_285_714_285_7],
+            [0.639_976_675_382_447_5, 0.276_231_785_226_550_3, 0.083_791_539_390_996_36],
+        ],
+    );
+}
+
+#[test]
+fn complement_matches_scikit_learn_with_and_without_norm() {
+    assert_proba(
+        fitted("complement", &[("alpha", "0.5")]).as_ref(),
+        &[
+            [0.874_218_328_975_696_1, 0.056_231_239_213_825_9, 0.069_550_431_810_477_72],
+            [0.055_096_192_185_654_43, 0.895_814_779_293_289, 0.049_089_028_521_056_31],
+            [0.085_996_271_949_210_88, 0.066_097_787_303_692_99, 0.847_905_940_747_096_4],
+            [1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0],
+            [0.665_630_482_147_852_8, 0.223_378_624_226_291_26, 0.110_990_893_625_852_53],
+        ],
+    );
+    assert_proba(
+        fitted("complement", &[("alpha", "0.5"), ("norm", "true")]).as_ref(),
+        &[
+            [0.382_057_920_737_275_4, 0.305_634_713_437_105_13, 0.312_307_365_825_619_47],
+            [0.305_860_781_987_637_33, 0.389_086_526_116_265_6, 0.305_052_691_896_097_1],
+            [0.311_600_057_333_845_5, 0.306_197_514_113_512_2, 0.382_202_428_552_642_36],
+            [1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0],
+            [1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0],
+        ],
+    );
+}
+
+#[test]
+fn bernoulli_matches_scikit_learn() {
+    assert_proba(
+        fitted("bernoulli", &[("alpha", "0.5")]).as_ref(),
+        &[
+            [0.988_572_526_372_392_5, 0.003_518_893_416_628_29, 0.007_908_580_210_979_151],
+            [0.003_900_749_913_456_877_6, 0.992_198_500_173_086_4, 0.003_900_749_913_456_877_6],
+            [0.007_820_517_593_777_972, 0.014_614_783_183_977_853, 0.977_564_699_222_244_2],
+            [0.329_141_387_761_662_1, 0.341_717_224_476_676_1, 0.329_141_387_761_662_1],
+            [0.280_130_052_565_419_45, 0.439_739_894_869_161_43, 0.280_130_052_565_419_45],
+        ],
+    );
+}
+
+#[test]
+fn linfa_backends_agree_with_native_ones() {
+    for (linfa, native) in [("linfa-multinomial", "multinomial"), ("linfa-bernoulli", "bernoulli")] {
+        let (a, b) = (fitted(linfa, &[("alpha", "0.5")]), fitted(native, &[("alpha", "0.5")]));
+        for q in Q.iter().chain(&X) {
+            let (pa, pb) = (a.predict_log_proba(&sparse(q)), b.predict_log_proba(&sparse(q)));
+            for (x, y) in pa.iter().zip(&pb) {
+                assert!((x.exp() - y.exp()).abs() < 1e-9, "{linfa} {pa:?} vs {native} {pb:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn linfa_backends_refuse_merge_and_explain_with_a_typed_error() {
+    let a = fitted("linfa-multinomial", &[]);
+    let mut b = fitted("linfa-multinomial", &[]);
+    assert!(matches!(b.merge(a.as_ref()), Err(ClassifierError::Unsupported { operation: "merge", .. })));
+    assert!(matches!(b.explain(&sparse(&Q[0])), Err(ClassifierError::Unsupported { operation: "explain", .. })));
+}
+
+#[test]
+fn every_backend_gives_finite_normalised_probabilities_for_any_length() {
+    let long: SparseVec = vec![(0, 40_000), (1, 3), (4, 25_000)];
+    let unknown: SparseVec = vec![(999, 7), (1_000_000, 1)];
+    for name in Registry::default().names() {
+        let c = fitted(name, &[]);
+        for x in [&long, &unknown, &Vec::new()] {
+            let p: Vec<f64> = c.predict_log_proba(x).iter().map(|v| v.exp()).collect();
+            assert!(p.iter().all(|v| v.is_finite()), "{name}: {p:?}");
+            assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{name}: {p:?}");
+        }
+    }
+}
+
+#[test]
+fn explanations_add_up_to_the_log_probability_difference() {
+    for name in ["multinomial", "complement", "bernoulli"] {
+        let c = fitted(name, &[]);
+        for q in &Q {
+            let x = sparse(q);
+            let log = c.predict_log_proba(&x);
+            let e = c.explain(&x).unwrap();
+            for (a, b) in [(0, 1), (2, 0), (1, 2)] {
+                let sum: f64 = e.base[a] - e.base[b] + e.features.iter().map(|(_, v)| v[a] - v[b]).sum::<f64>();
+                assert!((sum - (log[a] - log[b])).abs() < 1e-9, "{name}: {sum} vs {}", log[a] - log[b]);
+            }
+        }
+    }
+}
+
+#[test]
+fn params_are_checked() {
+    let r = Registry::default();
+    let f = r.get("multinomial").unwrap();
+    for (k, v) in [("alpha", "0"), ("alpha", "-1"), ("alpha", "NaN"), ("alpha", "x"), ("fit_prior", "maybe"), ("class_prior", "1,2")] {
+        let map: ParamMap = [(k.to_owned(), v.to_owned())].into();
+        assert!(matches!(f.create(&map, 3), Err(ClassifierError::InvalidParam { .. })), "{k}={v}");
+    }
+    let map: ParamMap = [("norm".to_owned(), "true".to_owned())].into();
+    assert!(matches!(f.create(&map, 3), Err(ClassifierError::UnknownParam { .. })));
+    assert!(matches!(r.get("svm"), Err(ClassifierError::UnknownPlugin { .. })));
+}
+
+fn examples(rows: &[(SparseVec, usize)]) -> Vec<Example<'_>> {
+    rows.iter().map(|(features, theme)| Example { features, theme: *theme }).collect()
+}
+
+fn arb_rows() -> impl Strategy<Value = Vec<(SparseVec, usize)>> {
+    prop::collection::vec((prop::collection::btree_map(0u32..12, 1u32..5, 0..6), 0usize..3), 0..8)
+        .prop_map(|rows| rows.into_iter().map(|(m, t)| (m.into_iter().collect(), t)).collect())
+}
+
+fn native(rows: &[(SparseVec, usize)]) -> NativeNb {
+    let mut c = NativeNb::new(NbKind::Multinomial, NbParams::builder().check().unwrap(), 3);
+    c.fit(&examples(rows)).unwrap();
+    c.counts.pad(12);
+    c
+}
+
+proptest! {
+    #[test]
+    fn update_and_merge_are_exact(a in arb_rows(), b in arb_rows(), c in arb_rows()) {
+        let all: Vec<_> = a.iter().chain(&b).cloned().collect();
+        let whole = native(&all);
+        let mut updated = native(&a);
+        updated.update(&examples(&b)).unwrap();
+        updated.counts.pad(12);
+        prop_assert_eq!(updated.save_state().unwrap(), whole.save_state().unwrap());
+        let mut merged = native(&a);
+        merged.merge(&native(&b)).unwrap();
+        prop_assert_eq!(merged.save_state().unwrap(), whole.save_state().unwrap());
+        // Commutative and associative.
+        let mut ba = native(&b);
+        ba.merge(&native(&a)).unwrap();
+        prop_assert_eq!(ba.save_state().unwrap(), merged.save_state().unwrap());
+        let mut ab_c = merged.clone();
+        ab_c.merge(&native(&c)).unwrap();
+        let mut bc = native(&b);
+        bc.merge(&native(&c)).unwrap();
+        let mut a_bc = native(&a);
+        a_bc.merge(&bc).unwrap();
+        prop_assert_eq!(ab_c.save_state().unwrap(), a_bc.save_state().unwrap());
+    }
+
+    #[test]
+    fn probabilities_are_finite_and_sum_to_one(x in prop::collection::btree_map(0u32..20, 1u32..100_000, 0..10)) {
+        let x: SparseVec = x.into_iter().collect();
+        for name in ["multinomial", "complement", "bernoulli"] {
+            let p: Vec<f64> = fitted(name, &[]).predict_log_proba(&x).iter().map(|v| v.exp()).collect();
+            prop_assert!(p.iter().all(|v| v.is_finite()));
+            prop_assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        }
+    }
+}
+
+/// A tiny labelled corpus in the corpus' format.
+pub(crate) fn mini_corpus() -> Vec<Record> {
+    [
+        ("开发区举行重大项目集中签约", "本报讯 12个项目集中签约，总投资86亿元，招商引资实现开门红。\n签约项目涵盖新能源和生物医药。", "investment"),
+        ("驻点招商小分队赴深圳", "招商小分队走访企业，以商招商成效明显，3个项目落地开工。", "investment"),
+        ("高企申报培训会举行", "辅导企业申报高新技术企业，讲解研发费用归集和认定条件。\n今年新增高企58家。", "hightech"),
+        ("专精特新企业梯度培育", "建立科技型中小企业后备库，推动瞪羚企业成长为高新技术企业。", "hightech"),
+        ("知识产权质押融资落地", "银行为科技企业发放知识产权质押贷款3000万元，财政贴息减轻负担。", "financing"),
+        ("企业登陆科创板", "园区企业成功在科创板上市，募集资金12亿元，风险投资基金退出。", "financing"),
+        ("校企共建联合实验室", "高校科研成果在园区中试基地实现转化，技术合同成交额增长。", "transfer"),
+        ("技术转移中心揭牌", "技术经纪人对接专利许可，产学研合作推动科技成果转化。", "transfer"),
+        ("园区开展安全生产检查", "检查组深入企业车间排查消防隐患，督促整改。", "other"),
+        ("规上工业增加值增长", "前三季度规上工业增加值同比增长8.2%，智改数转持续推进。", "other"),
+    ]
+    .into_iter()
+    .map(|(title, text, label)| {
+        let json = serde_json::json!({"title": title, "text": text, "labels": [label]});
+        Record::from_json(&json.to_string()).unwrap()
+    })
+    .collect()
+}
+
+fn train(records: &[Record], batches: usize) -> Model {
+    let mut t = Trainer::new(TrainConfig::default(), &Registry::default()).unwrap();
+    for chunk in records.chunks(records.len().div_ceil(batches.max(1)).max(1)) {
+        t.add_records(chunk).unwrap();
+    }
+    t.finish().unwrap()
+}
+
+#[test]
+fn model_bytes_do_not_depend_on_batches_order_or_merging() {
+    let corpus = mini_corpus();
+    let whole = train(&corpus, 1).to_bytes().unwrap();
+    assert_eq!(train(&corpus, 3).to_bytes().unwrap(), whole, "batched training differs");
+    let mut reversed = corpus.clone();
+    reversed.reverse();
+    assert_eq!(train(&reversed, 1).to_bytes().unwrap(), whole, "order changed the bytes");
+    let (a, b) = corpus.split_at(4);
+    let merged = train(a, 1).merge(train(b, 1)).unwrap();
+    assert_eq!(merged.to_bytes().unwrap(), whole, "merge of halves differs from training on the whole");
+    let merged = train(b, 1).merge(train(a, 1)).unwrap();
+    assert_eq!(merged.to_bytes().unwrap(), whole);
+}
+
+#[test]
+fn a_model_round_trips_through_its_file_format() {
+    let model = train(&mini_corpus(), 1);
+    let bytes = model.to_bytes().unwrap();
+    let loaded = Model::from_bytes(&bytes, &Registry::default()).unwrap();
+    assert_eq!(loaded.to_bytes().unwrap(), bytes);
+    let tagger = Tagger::from_model(loaded).unwrap();
+    let page = "# 开发区项目签约\n本报讯 5个项目集中签约，招商引资总投资20亿元。";
+    let tagged = tagger.tag_page(page);
+    assert_eq!(tagged.len(), 1);
+    assert_eq!(tagger.model().taxonomy().theme(tagged[0].prediction.theme).unwrap().id(), "investment");
+}
+
+#[test]
+fn changing_one_stopword_is_a_pipeline_mismatch() {
+    let model = train(&mini_corpus(), 1);
+    let mut settings = PipelineSettings::default();
+    settings.stopwords.extra.push("园区".into());
+    let other = Pipeline::new(&settings).unwrap();
+    let err = model.check_pipeline(&other).unwrap_err();
+    assert!(matches!(err, ClassifierError::PipelineMismatch { .. }), "{err}");
+    assert!(err.to_string().contains("retrain"));
+    model.check_pipeline(&Pipeline::new(&PipelineSettings::default()).unwrap()).unwrap();
+}
+
+#[test]
+fn tags_include_the_primary_theme_and_never_other_as_a_secondary() {
+    let tagger = Tagger::from_model(train(&mini_corpus(), 1)).unwrap();
+    let text = "12个项目集中签约，总投资86亿元，招商引资实现开门红。\n银行发放知识产权质押贷款3000万元，财政贴息。\n检查组排查消防隐患。";
+    let p = tagger.predict("", text, true, TagOptions::default().with_explain(3));
+    assert_eq!(p.tags[0], p.theme);
+    assert!(!p.tags[1..].contains(&tagger.model().taxonomy().fallback()));
+    let why = p.why.unwrap();
+    assert!(!why.is_empty() && why.windows(2).all(|w| w[0].contribution >= w[1].contribution));
+    // Abstaining reports the fallback theme with its own score.
+    let p = tagger.predict("", text, true, TagOptions::default().with_min_confidence(Some(1.0)));
+    assert!(p.abstained);
+    assert_eq!(p.theme, tagger.model().taxonomy().fallback());
+    assert!((p.confidence - p.scores[p.theme]).abs() < 1e-15);
+}
+
+/// Runs a linfa multinomial fit in a child process (this test binary, filtered to the child
+/// test below) and checks that linfa-bayes' stray `dbg!` output never reaches stderr.
+#[test]
+fn linfa_fit_prints_nothing_to_stderr() {
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args(["--exact", "tests::linfa_fit_child", "--nocapture", "--test-threads=1"])
+        .env("BULLETIN_LINFA_CHILD", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "child failed: {}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("ClassHistogram") && !stderr.contains("feature_log_prob"), "linfa leaked: {stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("child fitted"), "the child test did not run");
+}
+
+#[test]
+fn linfa_fit_child() {
+    if std::env::var_os("BULLETIN_LINFA_CHILD").is_none() {
+        return;
+    }
+    let c = fitted("linfa-multinomial", &[]);
+    #[expect(clippy::print_stdout, reason = "the parent test reads this marker")]
+    {
+        println!("child fitted {}", c.name());
+    }
+}
