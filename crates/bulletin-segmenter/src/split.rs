@@ -300,8 +300,7 @@ fn build_drafts(text: &str) -> Vec<Draft> {
                     para.lines += 1;
                     continue;
                 }
-                let caption_full =
-                    current.as_ref().is_some_and(|d| d.kind == PieceKind::Caption && (open.is_some() || d.paragraphs() > 0));
+                let caption_full = current.as_ref().is_some_and(|d| d.kind == PieceKind::Caption && (open.is_some() || d.paragraphs() > 0));
                 if caption_full {
                     if is_byline(content) {
                         if let Some(draft) = current.as_mut() {
@@ -452,7 +451,13 @@ mod tests {
     fn ordinary_text_is_never_taken_for_a_byline() {
         // No final punctuation before the names, five names, a long word, a lone line as the only
         // paragraph of an untitled article.
-        for page in ["# 标题\n第一段。\n这是正文说明 陈丹 王铭思", "# 标题\n第一段。\n正文说明了情况 陈丹", "# 标题\n正文。 甲乙 丙丁 戊己 庚辛 壬癸", "# 标题\n正文。 高新技术企业", "陈丹"] {
+        for page in [
+            "# 标题\n第一段。\n这是正文说明 陈丹 王铭思",
+            "# 标题\n第一段。\n正文说明了情况 陈丹",
+            "# 标题\n正文。 甲乙 丙丁 戊己 庚辛 壬癸",
+            "# 标题\n正文。 高新技术企业",
+            "陈丹",
+        ] {
             let pieces = split_page(page);
             assert_eq!(pieces.len(), 1, "{page}");
             assert_eq!(pieces[0].byline, None, "{page}");
@@ -492,7 +497,8 @@ mod tests {
 
     #[test]
     fn sections_and_paragraph_granularity() {
-        let page = "# 高新区: 科技金融\n导语。\n## 一、贷款\n贴息贷款落地。\n第二段。\n## 二、基金\n基金设立。 张三\n图片来源:高新区\n图说。";
+        let page =
+            "# 高新区: 科技金融\n导语。\n## 一、贷款\n贴息贷款落地。\n第二段。\n## 二、基金\n基金设立。 张三\n图片来源:高新区\n图说。";
         let pieces = split_page_with(page, Granularity::Paragraph);
         expect_test::expect![[r#"
             #0 article 12..15 title=Some("高新区: 科技金融") byline=Some("张三") credit=None article=0 paragraph=0 section=None
@@ -556,8 +562,10 @@ mod tests {
     }
 
     fn line_strategy() -> impl Strategy<Value = String> {
-        let cjk = proptest::collection::vec(proptest::char::range('\u{4E00}', '\u{4E60}'), 1..12).prop_map(|v| v.into_iter().collect::<String>());
-        let names = proptest::collection::vec(proptest::char::range('\u{4E00}', '\u{4E10}'), 2..4).prop_map(|v| v.into_iter().collect::<String>());
+        let cjk =
+            proptest::collection::vec(proptest::char::range('\u{4E00}', '\u{4E60}'), 1..12).prop_map(|v| v.into_iter().collect::<String>());
+        let names =
+            proptest::collection::vec(proptest::char::range('\u{4E00}', '\u{4E10}'), 2..4).prop_map(|v| v.into_iter().collect::<String>());
         let byline = proptest::collection::vec(names.clone(), 1..5).prop_map(|v| v.join(" "));
         prop_oneof![
             3 => cjk.clone().prop_map(|t| format!("{t}。")),

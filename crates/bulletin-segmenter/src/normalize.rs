@@ -1,0 +1,159 @@
+//! Character normalisation before segmentation; the rules are documented on
+//! [`Pipeline::normalize`](crate::Pipeline::normalize).
+
+use std::borrow::Cow;
+
+use bulletin_core::NormalizeSettings;
+use ferrous_opencc::{OpenCC, config::BuiltinConfig};
+
+use crate::SegmenterError;
+
+/// The normalisation stage of a [`Pipeline`](crate::Pipeline).
+pub(crate) struct Normalizer {
+    settings: NormalizeSettings,
+    t2s: Option<T2s>,
+}
+
+struct T2s {
+    converter: OpenCC,
+    /// One bit per BMP code point: set when t2s changes the character on its own.
+    traditional: Box<[u64]>,
+}
+
+impl Normalizer {
+    pub(crate) fn new(settings: &NormalizeSettings) -> Result<Self, SegmenterError> {
+        let t2s = if settings.traditional_to_simplified {
+            let converter = OpenCC::from_config(BuiltinConfig::T2s).map_err(|e| SegmenterError::Converter { source: Box::new(e) })?;
+            let mut traditional = vec![0u64; 0x1_0000 / 64].into_boxed_slice();
+            let mut buf = [0u8; 4];
+            for c in ('\u{3400}'..='\u{9FFF}').chain('\u{F900}'..='\u{FAFF}') {
+                let s: &str = c.encode_utf8(&mut buf);
+                if converter.convert(s) != s {
+                    let cp = c as usize;
+                    if let Some(word) = traditional.get_mut(cp / 64) {
+                        *word |= 1 << (cp % 64);
+                    }
+                }
+            }
+            Some(T2s { converter, traditional })
+        } else {
+            None
+        };
+        Ok(Self { settings: settings.clone(), t2s })
+    }
+
+    /// Whether `text` holds a character that only traditional script uses.
+    pub(crate) fn has_traditional(&self, text: &str) -> bool {
+        let Some(t2s) = &self.t2s else { return false };
+        text.chars().any(|c| {
+            let cp = c as usize;
+            cp >= 0x3400 && t2s.traditional.get(cp / 64).is_some_and(|word| word & (1 << (cp % 64)) != 0)
+        })
+    }
+
+    pub(crate) fn normalize<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        match &self.t2s {
+            Some(t2s) if self.has_traditional(text) => {
+                let converted = t2s.converter.convert(text);
+                match self.map_chars(&converted) {
+                    Cow::Borrowed(_) => Cow::Owned(converted),
+                    Cow::Owned(mapped) => Cow::Owned(mapped),
+                }
+            }
+            _ => self.map_chars(text),
+        }
+    }
+
+    /// The one-to-one character rules; borrowed when nothing changes.
+    pub(crate) fn map_chars<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let s = &self.settings;
+        if !(s.fullwidth_to_halfwidth || s.unify_punctuation || s.lowercase_ascii) {
+            return Cow::Borrowed(text);
+        }
+        let mut changes = text.char_indices().filter_map(|(i, c)| self.map_char(c).map(|m| (i, c, m)));
+        let Some(first) = changes.next() else { return Cow::Borrowed(text) };
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        for (i, c, mapped) in std::iter::once(first).chain(changes) {
+            out.push_str(text.get(copied..i).unwrap_or_default());
+            out.push(mapped);
+            copied = i + c.len_utf8();
+        }
+        out.push_str(text.get(copied..).unwrap_or_default());
+        Cow::Owned(out)
+    }
+
+    #[inline]
+    fn map_char(&self, c: char) -> Option<char> {
+        let s = &self.settings;
+        if c.is_ascii() {
+            return (s.lowercase_ascii && c.is_ascii_uppercase()).then(|| c.to_ascii_lowercase());
+        }
+        if s.unify_punctuation {
+            match c {
+                '「' | '『' | '‘' => return Some('“'),
+                '」' | '』' | '’' => return Some('”'),
+                '–' | '－' | '―' => return Some('—'),
+                _ => {}
+            }
+        }
+        if s.fullwidth_to_halfwidth {
+            if c == '\u{3000}' {
+                return Some(' ');
+            }
+            if ('\u{FF01}'..='\u{FF5E}').contains(&c) {
+                let half = char::from_u32(c as u32 - 0xFEE0)?;
+                return Some(if s.lowercase_ascii { half.to_ascii_lowercase() } else { half });
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_on() -> Normalizer {
+        Normalizer::new(&NormalizeSettings::default()).unwrap()
+    }
+
+    #[test]
+    fn character_rules() {
+        let n = all_on();
+        assert_eq!(n.normalize("ＧＤＰ增长２２．８％，「新质生产力」—–－―\u{3000}Ab"), "gdp增长22.8%,“新质生产力”———— ab");
+        assert!(matches!(n.normalize("高新区招商引资开门红。"), Cow::Borrowed(_)));
+        assert!(matches!(n.normalize(""), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn traditional_only_when_present() {
+        let n = all_on();
+        assert!(n.has_traditional("高新區"));
+        assert!(!n.has_traditional("高新区管委会召开招商引资推介会，发展新质生产力。"));
+        assert_eq!(n.normalize("高新區管委會召開招商引資推介會「ＧＤＰ」"), "高新区管委会召开招商引资推介会“gdp”");
+    }
+
+    #[test]
+    fn each_rule_can_be_switched_off() {
+        let mut settings = NormalizeSettings::default();
+        settings.traditional_to_simplified = false;
+        settings.lowercase_ascii = false;
+        settings.unify_punctuation = false;
+        let n = Normalizer::new(&settings).unwrap();
+        assert_eq!(n.normalize("高新區ＧＤＰ「」"), "高新區GDP「」");
+        settings.fullwidth_to_halfwidth = false;
+        let n = Normalizer::new(&settings).unwrap();
+        assert!(matches!(n.normalize("高新區ＧＤＰ「」"), Cow::Borrowed(_)));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn character_rules_keep_the_char_count(text in "\\PC{0,40}") {
+            let mut settings = NormalizeSettings::default();
+            settings.traditional_to_simplified = false;
+            let n = Normalizer::new(&settings).unwrap();
+            proptest::prop_assert_eq!(n.normalize(&text).chars().count(), text.chars().count());
+        }
+    }
+}
