@@ -7,7 +7,7 @@
 //!   heading, and a page without headings, is an article without a title.
 //! - `## 小标题` is a section heading inside the current article: a line of its own in the
 //!   article's text (without `##`), and the `section` of the paragraphs under it.
-//! - `图片来源:XX高新区` (ASCII or full-width colon) starts a photo caption: a piece of kind
+//! - `图片来源:XX高新区` (ASCII or full-width colon; traditional `圖片來源` too) starts a photo caption: a piece of kind
 //!   [`PieceKind::Caption`] whose `credit` is the source and whose text is **exactly one
 //!   paragraph**. Further paragraphs before the next heading cannot be told apart from a new,
 //!   untitled item on a real page, so they form an untitled article of their own; only a lone
@@ -108,7 +108,9 @@ fn classify(trimmed: &str) -> (LineKind, &str) {
         (LineKind::Section, rest.trim_start_matches('#').trim())
     } else if let Some(rest) = trimmed.strip_prefix('#') {
         (LineKind::Heading, rest.trim())
-    } else if let Some(rest) = trimmed.strip_prefix("图片来源").and_then(|r| r.strip_prefix([':', '：'])) {
+    } else if let Some(rest) =
+        trimmed.strip_prefix("图片来源").or_else(|| trimmed.strip_prefix("圖片來源")).and_then(|r| r.strip_prefix([':', '：']))
+    {
         (LineKind::Credit, rest.trim())
     } else {
         (LineKind::Text, trimmed)
