@@ -49,6 +49,7 @@
 pub mod backends;
 mod counts;
 mod error;
+pub mod cv;
 pub mod metrics;
 mod model;
 mod params;

@@ -36,7 +36,8 @@ pub trait PluginFactory: Send + Sync {
 /// let registry = Registry::default();
 /// assert!(registry.get("complement").is_ok());
 /// assert_eq!(registry.names().next(), Some("bernoulli"));
-/// assert!(registry.get("svm").unwrap_err().to_string().contains("available: bernoulli, complement"));
+/// let err = registry.get("svm").err().unwrap();
+/// assert!(err.to_string().contains("available: bernoulli, complement"));
 /// ```
 #[derive(Clone)]
 pub struct Registry {

@@ -176,7 +176,7 @@ fn arb_rows() -> impl Strategy<Value = Vec<(SparseVec, usize)>> {
 fn native(rows: &[(SparseVec, usize)]) -> NativeNb {
     let mut c = NativeNb::new(NbKind::Multinomial, NbParams::builder().check().unwrap(), 3);
     c.fit(&examples(rows)).unwrap();
-    c.counts.pad(12);
+    c.finalize(&FeatureMask::all(12)).unwrap();
     c
 }
 
@@ -187,7 +187,7 @@ proptest! {
         let whole = native(&all);
         let mut updated = native(&a);
         updated.update(&examples(&b)).unwrap();
-        updated.counts.pad(12);
+        updated.finalize(&FeatureMask::all(12)).unwrap();
         prop_assert_eq!(updated.save_state().unwrap(), whole.save_state().unwrap());
         let mut merged = native(&a);
         merged.merge(&native(&b)).unwrap();

@@ -65,7 +65,6 @@ impl Default for TrainConfig {
     }
 }
 
-const MODEL_KEYS: [&str; 6] = ["min_count", "top_k", "min_confidence", "tag_min_share", "tag_min_confidence", "tag_min_score"];
 
 fn split_params(params: &ParamMap) -> Result<(ParamMap, Selection, TagPolicy), ClassifierError> {
     let mut plugin = ParamMap::new();

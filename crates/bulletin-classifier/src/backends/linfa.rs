@@ -13,6 +13,8 @@
 //! - `predict_proba`/`predict_log_proba` skip the max-shift and overflow for long pieces: we
 //!   normalise the public `joint_log_likelihood` ourselves.
 //! - classes live in a `HashMap`: we read the scores back into taxonomy order.
+//! - `BernoulliNb::joint_log_likelihood` does not binarise its input (only `predict` does): we
+//!   pass presence, not counts.
 //! - `BernoulliNb` fitted in several batches divides by the last batch's row count: the Bernoulli
 //!   backend fits in a single batch.
 
@@ -185,10 +187,13 @@ impl Classifier for LinfaNb {
         self.refit()
     }
     fn joint_log_likelihood(&self, x: &[(u32, u32)]) -> Vec<f64> {
+        // `NaiveBayes::joint_log_likelihood` takes the rows as given: BernoulliNb binarises only
+        // inside `predict`, so presence is encoded here.
+        let binary = self.kind == LinfaKind::Bernoulli;
         let mut row = Array2::zeros((1, self.columns.len()));
         for &(f, n) in x {
             if let Some(&col) = self.columns.get(&f) {
-                row[(0, col)] = f64::from(n);
+                row[(0, col)] = if binary { 1.0 } else { f64::from(n) };
             }
         }
         let jll = match &self.fitted {
