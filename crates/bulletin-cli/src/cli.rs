@@ -1,0 +1,325 @@
+//! The command line as clap sees it. Each command validates these raw arguments once into its
+//! own plain config struct; nothing below the command modules sees a clap type.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Tag the pieces of Chinese high-tech-zone news bulletins with their themes.
+#[derive(Debug, Parser)]
+#[command(name = "bulletin", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Cut bulletin pages into articles, captions or paragraphs.
+    Split(SplitArgs),
+    /// Show the normalised text, tokens and features of each piece, as the classifier sees them.
+    Segment(SegmentArgs),
+    /// Train a theme model from labelled JSON Lines records.
+    Train(TrainArgs),
+    /// Tag each piece of bulletin pages with its theme.
+    Classify(ClassifyArgs),
+    /// Measure a model (or, with --folds, a training configuration) on labelled records.
+    Eval(EvalArgs),
+    /// Describe a model file (the embedded default model without an argument).
+    Inspect(InspectArgs),
+    /// Merge two models trained on different data into the model of their union.
+    Merge(MergeArgs),
+    /// List the classifier plugins.
+    Classifiers,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Table,
+    /// One flat JSON object per line.
+    Jsonl,
+    /// One JSON array of the same objects.
+    Json,
+}
+
+/// How reports are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Tables for people.
+    Table,
+    /// One JSON document.
+    Json,
+}
+
+/// How finely pages are cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GranularityArg {
+    /// One piece per article or caption.
+    Article,
+    /// One piece per paragraph.
+    Paragraph,
+}
+
+/// Which pieces of the training records become examples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrainGranularityArg {
+    /// Whole articles with their primary label.
+    Article,
+    /// Paragraphs with their own primary label (records with `paragraph_labels` only).
+    Paragraph,
+    /// Both articles and paragraphs.
+    Both,
+}
+
+/// Page inputs shared by `split`, `segment` and `classify`.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Bulletin pages to read; none or `-` reads standard input.
+    #[arg(
+        value_name = "FILE",
+        long_help = "Bulletin pages to read. With no FILE, or when FILE is `-`, read standard input. \
+        Each file is read once and decoded on its own (UTF-8, GB18030/GBK, Big5 or UTF-16, detected); \
+        a file that fails is reported on stderr and the others are still processed (exit code 3)."
+    )]
+    pub files: Vec<PathBuf>,
+    /// Decode every input with this encoding instead of detecting it.
+    #[arg(
+        long,
+        value_name = "LABEL",
+        long_help = "Decode every input with this WHATWG encoding label (utf-8, gbk, gb18030, big5, utf-16le, utf-16be, …) \
+        instead of detecting it. With an explicit encoding a single undecodable byte sequence rejects the file."
+    )]
+    pub encoding: Option<String>,
+    /// Process at most this many characters of each piece.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..),
+        long_help = "A piece longer than N characters is processed on its first N characters, with a warning naming the file and the piece index. \
+        Protects memory and time against pages without any structure.")]
+    pub max_piece_chars: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table, long_help = "Output format: `table` for people, `jsonl` one flat JSON object per piece and line, \
+        `json` one array of the same objects.")]
+    pub format: Format,
+}
+
+/// `bulletin split`.
+#[derive(Debug, Args)]
+pub struct SplitArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Cut into articles (default) or paragraphs.
+    #[arg(long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: one piece per article or photo caption, section headings kept as lines of the text. \
+        `paragraph`: one piece per paragraph, with its article's index, its number and its section heading.")]
+    pub granularity: GranularityArg,
+}
+
+/// `bulletin segment`.
+#[derive(Debug, Args)]
+pub struct SegmentArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Cut into articles (default) or paragraphs.
+    #[arg(long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: one piece per article or caption; `paragraph`: one piece per paragraph.")]
+    pub granularity: GranularityArg,
+    /// Use this model's text-pipeline settings.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "dict",
+        long_help = "Show the pieces exactly as this model's text pipeline sees them (its settings and stored user lexicon). \
+        Without it the default settings are used."
+    )]
+    pub model: Option<PathBuf>,
+    /// Add a user lexicon (`word freq [tag]` per line).
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Add the words of a user lexicon in jieba's format, one `word freq [tag]` per line \
+        (the frequency is required). May be repeated. Errors name the file and line."
+    )]
+    pub dict: Vec<PathBuf>,
+}
+
+/// `bulletin classify`.
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The model to use (default: the model embedded in the binary).
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "The model file to use. Without it, the default model embedded in the binary \
+        (models/default.bin at build time) is used."
+    )]
+    pub model: Option<PathBuf>,
+    /// Tag articles (default) or paragraphs.
+    #[arg(long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: tag each article and caption (secondary tags come from its paragraphs); \
+        `paragraph`: tag each paragraph.")]
+    pub granularity: GranularityArg,
+    /// Abstain (theme `other`) when the top score is below P.
+    #[arg(
+        long,
+        value_name = "P",
+        long_help = "Report the fallback theme (`other`) with `abstained: true` when the top score is below P (0–1). \
+        Overrides the threshold stored in the model (0 unless trained otherwise)."
+    )]
+    pub min_confidence: Option<f64>,
+    /// Explain each decision with its K strongest features.
+    #[arg(
+        long,
+        value_name = "K",
+        default_value_t = 0,
+        long_help = "Add `why`: the K features that most favoured the chosen theme over the runner-up, \
+        with their contributions in natural-log units."
+    )]
+    pub explain: usize,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), long_help = "Classify with N worker threads (default: one per core). \
+        The output is the same for every N.")]
+    pub threads: Option<u64>,
+}
+
+/// Training flags shared by `train` and `eval --folds`.
+#[derive(Debug, Args)]
+pub struct TrainingArgs {
+    /// Taxonomy file (default: the built-in data/themes.toml).
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "A themes.toml taxonomy (top-level `name`, optional `fallback`, one [[theme]] table per theme with \
+        id, name_zh, name_en, definition). Default: the built-in copy of data/themes.toml."
+    )]
+    pub themes: Option<PathBuf>,
+    /// Classifier plugin (see `bulletin classifiers`).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "multinomial",
+        long_help = "The classifier plugin to train; `bulletin classifiers` lists them with their parameters."
+    )]
+    pub classifier: String,
+    /// Hyper-parameter, KEY=VALUE (repeatable).
+    #[arg(
+        long = "param",
+        value_name = "KEY=VALUE",
+        long_help = "A hyper-parameter of the plugin (e.g. alpha=0.1) or of the model \
+        (min_count, top_k, min_confidence, tag_min_share, tag_min_confidence, tag_min_score). May be repeated."
+    )]
+    pub params: Vec<String>,
+    /// Add a user lexicon to the text pipeline (stored in the model).
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "A user lexicon in jieba's `word freq [tag]` format. Its entries are stored in the model, \
+        so classification never needs the file again. May be repeated."
+    )]
+    pub dict: Vec<PathBuf>,
+    /// Seed (training itself is deterministic; kept for reproducible command lines).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 42,
+        long_help = "Random seed. The built-in trainers use no randomness (the same data gives \
+        byte-identical models); `eval --folds` uses the seed to shuffle records into folds."
+    )]
+    pub seed: u64,
+}
+
+/// `bulletin train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// JSONL files or directories of `*.jsonl` files.
+    #[arg(long, value_name = "PATH", required = true, num_args = 1.., long_help = "Labelled records, one JSON object per line. A directory means every `*.jsonl` \
+        file directly inside it (not recursive), in name order. May be repeated.")]
+    pub data: Vec<PathBuf>,
+    /// Where to write the model (atomically).
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "The model file to write. It is written to a temporary file and renamed, so an interrupted \
+        run leaves any previous model intact."
+    )]
+    pub out: PathBuf,
+    /// Train on articles, paragraphs or both (default).
+    #[arg(long, value_enum, default_value_t = TrainGranularityArg::Both, long_help = "`article`: each record's title and text with its primary label; \
+        `paragraph`: each paragraph with its own label (records with `paragraph_labels`); `both`: all of them.")]
+    pub granularity: TrainGranularityArg,
+    /// Make any malformed record fatal.
+    #[arg(
+        long,
+        long_help = "Stop at the first malformed record (bad JSON, missing or empty text, no labels, duplicate id, \
+        paragraph_labels not matching the paragraphs) instead of reporting and skipping it."
+    )]
+    pub strict: bool,
+    #[command(flatten)]
+    pub training: TrainingArgs,
+}
+
+/// `bulletin eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// JSONL files or directories of `*.jsonl` files.
+    #[arg(long, value_name = "PATH", required = true, num_args = 1.., long_help = "Labelled article records and paragraph records (lines without `title` \
+        and `paragraph_labels`). A directory means every `*.jsonl` file directly inside it, in name order.")]
+    pub data: Vec<PathBuf>,
+    /// The model to evaluate (default: the embedded model).
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "folds",
+        long_help = "The model to evaluate. Default: the model embedded in the binary."
+    )]
+    pub model: Option<PathBuf>,
+    /// Evaluate articles (default) or paragraphs.
+    #[arg(long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: each article record, truth = its first label; \
+        `paragraph`: each paragraph of each article record (truth = its paragraph label) and each paragraph record.")]
+    pub granularity: GranularityArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document with the same numbers.")]
+    pub format: ReportFormat,
+    /// Stratified K-fold cross-validation of a training configuration instead.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(2..), long_help = "Cross-validate the training configuration given by the training \
+        flags: the article records are shuffled with --seed, split into K folds stratified by primary label, and each fold is scored by a model \
+        trained on the other K−1.")]
+    pub folds: Option<u64>,
+    /// With --folds: train on articles, paragraphs or both (default).
+    #[arg(long, value_enum, default_value_t = TrainGranularityArg::Both, long_help = "With --folds, the training granularity of the fold models.")]
+    pub granularity_train: TrainGranularityArg,
+    #[command(flatten)]
+    pub training: TrainingArgs,
+}
+
+/// `bulletin inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Model file (default: the embedded model).
+    #[arg(value_name = "MODEL", long_help = "The model file to describe. Without it, the default model embedded in the binary.")]
+    pub model: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document.")]
+    pub format: ReportFormat,
+    /// Same as --format json.
+    #[arg(long, long_help = "Print JSON (the same as --format json).")]
+    pub json: bool,
+    /// Indicative features listed per theme.
+    #[arg(long, value_name = "N", default_value_t = 15, long_help = "How many of the most indicative features to list per theme.")]
+    pub top: usize,
+}
+
+/// `bulletin merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// First model.
+    #[arg(value_name = "A")]
+    pub a: PathBuf,
+    /// Second model.
+    #[arg(value_name = "B")]
+    pub b: PathBuf,
+    /// Where to write the merged model (atomically).
+    #[arg(long, value_name = "FILE", long_help = "The merged model file, written atomically (temporary file, then rename).")]
+    pub out: PathBuf,
+}

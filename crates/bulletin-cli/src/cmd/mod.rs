@@ -1,0 +1,16 @@
+//! One module per subcommand: each turns its clap arguments into a plain config, then runs.
+
+pub mod segment;
+pub mod split;
+
+use bulletin_core::Granularity;
+
+use crate::cli::GranularityArg;
+
+/// The library granularity of a command-line choice.
+pub fn granularity(arg: GranularityArg) -> Granularity {
+    match arg {
+        GranularityArg::Article => Granularity::Article,
+        GranularityArg::Paragraph => Granularity::Paragraph,
+    }
+}

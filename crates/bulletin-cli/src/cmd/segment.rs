@@ -1,0 +1,101 @@
+//! `bulletin segment`: pieces with their normalised text, tokens and features.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use bulletin_classifier::{Model, Registry};
+use bulletin_core::{LexiconEntry, PipelineSettings};
+use bulletin_segmenter::{Pipeline, SegmenterError, parse_lexicon};
+
+use crate::cli::{Format, SegmentArgs};
+use crate::exit::ExitCode;
+use crate::input::{self, InputConfig};
+use crate::jsonl::{PieceRecord, SegmentRecord};
+use crate::output::{self, Emitter};
+
+/// Validated `segment` options.
+#[derive(Debug)]
+pub struct SegmentConfig {
+    /// Inputs.
+    pub input: InputConfig,
+    /// Output format.
+    pub format: Format,
+    /// A model whose pipeline settings to use.
+    pub model: Option<PathBuf>,
+    /// User lexicons (without a model).
+    pub dicts: Vec<PathBuf>,
+}
+
+impl SegmentConfig {
+    /// Validates the parsed arguments.
+    pub fn new(args: SegmentArgs) -> Result<Self> {
+        let granularity = super::granularity(args.granularity);
+        Ok(Self {
+            input: InputConfig::new(&args.input.files, args.input.encoding, args.input.max_piece_chars, granularity)?,
+            format: args.input.format,
+            model: args.model,
+            dicts: args.dict,
+        })
+    }
+}
+
+/// Reads and parses user lexicon files; errors name `file:line`.
+pub fn read_lexicons(paths: &[PathBuf]) -> Result<Vec<LexiconEntry>> {
+    let mut entries = Vec::new();
+    for path in paths {
+        entries.extend(read_lexicon(path)?);
+    }
+    Ok(entries)
+}
+
+fn read_lexicon(path: &Path) -> Result<Vec<LexiconEntry>> {
+    let bytes = input::read_file(path)?;
+    let text = String::from_utf8(bytes).map_err(|_| anyhow!("{}: a lexicon must be UTF-8", path.display()))?;
+    parse_lexicon(&text).map_err(|e| match e {
+        SegmenterError::Lexicon { line, reason } => anyhow!("{}:{line}: {reason}", path.display()),
+        other => anyhow!(other).context(path.display().to_string()),
+    })
+}
+
+/// Runs `segment`.
+pub fn run(config: &SegmentConfig) -> Result<ExitCode> {
+    let pipeline = match &config.model {
+        Some(path) => {
+            let model = Model::load(path, &Registry::default()).with_context(|| format!("cannot load model {}", path.display()))?;
+            Pipeline::new(model.settings()).with_context(|| format!("cannot build the text pipeline of {}", path.display()))?
+        }
+        None => {
+            let mut settings = PipelineSettings::default();
+            settings.segment.user_lexicon = read_lexicons(&config.dicts)?;
+            Pipeline::new(&settings).context("cannot build the text pipeline")?
+        }
+    };
+    let mut emitter = Emitter::new(output::stdout(), config.format)?;
+    let code = input::for_each_page(&config.input, |page, pieces| {
+        let mut table = output::table(&["#", "title", "tokens", "features"]);
+        for piece in &pieces {
+            let analysis = pipeline.analyze(&piece.text);
+            let features = pipeline.features(piece.title.as_deref().unwrap_or(""), &piece.text);
+            if config.format == Format::Table {
+                let tokens: Vec<&str> = analysis.tokens.iter().map(|t| t.text.as_str()).filter(|t| !t.trim().is_empty()).collect();
+                table.add_row([
+                    piece.index.to_string(),
+                    output::truncate(piece.title.as_deref().unwrap_or(""), 24),
+                    output::truncate(&tokens.join(" / "), 50),
+                    output::truncate(&features.join(" "), 50),
+                ]);
+            } else {
+                emitter.record(&SegmentRecord::new(PieceRecord::new(&page.source, page.encoding, piece), &analysis, &features))?;
+            }
+        }
+        if config.format == Format::Table {
+            let out = emitter.out();
+            writeln!(out, "{} ({}): {} pieces", page.source, page.encoding, pieces.len())?;
+            writeln!(out, "{table}")?;
+        }
+        Ok(())
+    })?;
+    emitter.finish()?;
+    Ok(code)
+}

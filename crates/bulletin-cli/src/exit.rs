@@ -1,0 +1,39 @@
+//! The process exit codes of `bulletin`, in one place.
+//!
+//! | Code | Meaning |
+//! |------|---------|
+//! | 0 | success (also when standard output was closed early, as by `bulletin … \| head -1`) |
+//! | 1 | error: nothing useful was done (bad model, bad arguments after parsing, every input failed, I/O failure) |
+//! | 2 | usage error reported by the argument parser |
+//! | 3 | some inputs failed while others succeeded |
+
+/// How a `bulletin` run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Everything asked for was done.
+    Success = 0,
+    /// Nothing useful was done.
+    Error = 1,
+    /// The command line did not parse (clap exits with this code itself).
+    Usage = 2,
+    /// Some inputs failed, the others were processed.
+    Partial = 3,
+}
+
+impl ExitCode {
+    /// The code for a run over several inputs, given how many failed and how many succeeded.
+    #[must_use]
+    pub fn for_inputs(failed: usize, succeeded: usize) -> Self {
+        match (failed, succeeded) {
+            (0, _) => Self::Success,
+            (_, 0) => Self::Error,
+            _ => Self::Partial,
+        }
+    }
+}
+
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(code: ExitCode) -> Self {
+        Self::from(code as u8)
+    }
+}
