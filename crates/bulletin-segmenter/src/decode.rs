@@ -13,7 +13,7 @@
 //!    input is BOM-less UTF-16; any other NUL byte makes the input [`BinaryInput`]. (A purely
 //!    Chinese UTF-16 text without BOM, newline or digit has no NUL bytes and is not recognised.)
 //! 4. valid UTF-8;
-//! 5. chardetng's guess over the whole input (GBK, Big5, …), decoded by encoding_rs; more than
+//! 5. chardetng's guess over the whole input (GBK, Big5, …), decoded by `encoding_rs`; more than
 //!    1 % replaced characters is [`Undecodable`].
 //!
 //! [`BinaryInput`]: SegmenterError::BinaryInput
@@ -30,7 +30,7 @@ use crate::SegmenterError;
 pub struct Decoded {
     /// The text, without BOM.
     pub text: String,
-    /// The encoding used, by its encoding_rs name: `UTF-8`, `UTF-16LE`, `UTF-16BE`, `GBK`,
+    /// The encoding used, by its `encoding_rs` name: `UTF-8`, `UTF-16LE`, `UTF-16BE`, `GBK`,
     /// `gb18030`, `Big5`, …
     pub encoding: &'static str,
     /// Whether the input started with a byte-order mark (removed from `text`).

@@ -22,7 +22,7 @@ pub enum SegmenterError {
     /// Decoding with the detected (or forced) encoding had to replace too many characters.
     #[error("input is not valid {encoding}: {replaced} of {total} characters could not be decoded")]
     Undecodable {
-        /// The encoding tried (encoding_rs name, e.g. `GBK`).
+        /// The encoding tried (`encoding_rs` name, e.g. `GBK`).
         encoding: &'static str,
         /// Malformed byte sequences replaced by U+FFFD.
         replaced: usize,

@@ -228,12 +228,12 @@ impl Pipeline {
     /// | full width | `fullwidth_to_halfwidth` | U+FF01–U+FF5E to ASCII (`ＧＤＰ２２．８％` → `GDP22.8%`, `，` → `,`), U+3000 to a space |
     /// | punctuation | `unify_punctuation` | `「『“‘` → `“`, `」』”’` → `”`, `—–－―` → `—` (checked before the full-width rule) |
     /// | case | `lowercase_ascii` | `A`–`Z` → `a`–`z` (also after the full-width rule) |
-    /// | script | `traditional_to_simplified` | OpenCC t2s (phrases, then characters) |
+    /// | script | `traditional_to_simplified` | `OpenCC` t2s (phrases, then characters) |
     ///
     /// The character rules map one char to one char, so they keep char offsets. Traditional to
     /// simplified runs only when the text holds at least one character that t2s changes on its own
     /// (a bitset over the BMP, built once from the converter's own tables), so simplified text pays
-    /// one table lookup per char; OpenCC's phrase rules may change the number of chars, which is why
+    /// one table lookup per char; `OpenCC`'s phrase rules may change the number of chars, which is why
     /// token offsets always point into the **normalised** text, never into the input.
     #[must_use]
     pub fn normalize<'a>(&self, text: &'a str) -> Cow<'a, str> {
@@ -345,7 +345,9 @@ impl Pipeline {
         put(&flag(s.stopwords.builtin));
         for list in [&s.stopwords.extra, &s.stopwords.keep] {
             put(&(list.len() as u64).to_le_bytes());
-            list.iter().for_each(|w| put(w.as_bytes()));
+            for w in list {
+                put(w.as_bytes());
+            }
         }
         let FeatureSettings { word_unigrams, word_bigrams, char_bigrams, number_classes, min_token_chars, title_weight, .. } = s.features;
         put(&[u8::from(word_unigrams), u8::from(word_bigrams), u8::from(char_bigrams), u8::from(number_classes)]);
@@ -353,7 +355,9 @@ impl Pipeline {
         put(&title_weight.to_le_bytes());
         put(DOMAIN_LEXICON.as_bytes());
         put(&(self.stopword_list.len() as u64).to_le_bytes());
-        self.stopword_list.iter().for_each(|w| put(w.as_bytes()));
+        for w in &self.stopword_list {
+            put(w.as_bytes());
+        }
         put(JIEBA_VERSION.as_bytes());
         put(OPENCC_VERSION.as_bytes());
         h.finalize().into()
@@ -600,7 +604,7 @@ mod tests {
     fn fingerprint_encoding_knows_every_setting() {
         // If bulletin-core adds a setting, this fails: add the field to `compute_fingerprint`, then
         // update the snapshot.
-        expect![[r#"PipelineSettings { normalize: NormalizeSettings { fullwidth_to_halfwidth: true, unify_punctuation: true, traditional_to_simplified: true, lowercase_ascii: true }, segment: SegmentSettings { hmm: true, domain_lexicon: true, user_lexicon: [] }, stopwords: StopwordSettings { builtin: true, extra: [], keep: [] }, features: FeatureSettings { word_unigrams: true, word_bigrams: false, char_bigrams: false, number_classes: true, min_token_chars: 2, title_weight: 1 } }"#]]
+        expect![[r"PipelineSettings { normalize: NormalizeSettings { fullwidth_to_halfwidth: true, unify_punctuation: true, traditional_to_simplified: true, lowercase_ascii: true }, segment: SegmentSettings { hmm: true, domain_lexicon: true, user_lexicon: [] }, stopwords: StopwordSettings { builtin: true, extra: [], keep: [] }, features: FeatureSettings { word_unigrams: true, word_bigrams: false, char_bigrams: false, number_classes: true, min_token_chars: 2, title_weight: 1 } }"]]
             .assert_eq(&format!("{:?}", PipelineSettings::default()));
     }
 

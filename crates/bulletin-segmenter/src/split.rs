@@ -388,13 +388,16 @@ fn trailing_byline(paragraph: &str) -> Option<(usize, String)> {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
     use proptest::prelude::*;
 
     fn summary(pieces: &[Piece]) -> String {
         let mut out = String::new();
         for p in pieces {
-            out.push_str(&format!(
+            write!(
+                out,
                 "#{} {} {}..{} title={:?} byline={:?} credit={:?}",
                 p.index,
                 p.kind.as_str(),
@@ -403,9 +406,10 @@ mod tests {
                 p.title,
                 p.byline,
                 p.credit
-            ));
+            )
+            .unwrap();
             if let (Some(a), Some(n)) = (p.article_index, p.paragraph) {
-                out.push_str(&format!(" article={a} paragraph={n} section={:?}", p.section));
+                write!(out, " article={a} paragraph={n} section={:?}", p.section).unwrap();
             }
             out.push('\n');
             for line in p.text.lines() {
@@ -427,25 +431,25 @@ mod tests {
     #[test]
     fn headingless_page_is_one_untitled_article() {
         let pieces = split_page("本报讯 近日，高新区召开大会。\n\n会议部署全年工作。");
-        expect_test::expect![[r#"
+        expect_test::expect![[r"
             #0 article 0..26 title=None byline=None credit=None
               | 本报讯 近日，高新区召开大会。
               | 会议部署全年工作。
-        "#]]
+        "]]
         .assert_eq(&summary(&pieces));
     }
 
     #[test]
     fn bylines_after_heading_and_at_the_end() {
         let page = "# 标题一\n张三 李四\n第一段。\n\n\n# 标题二\n正文说明了情况。 陈丹 王铭思\n# 标题三\n第一段。\n\n欧阳明月\n";
-        expect_test::expect![[r##"
+        expect_test::expect![[r#"
             #0 article 0..16 title=Some("标题一") byline=Some("张三 李四") credit=None
               | 第一段。
             #1 article 19..40 title=Some("标题二") byline=Some("陈丹 王铭思") credit=None
               | 正文说明了情况。
             #2 article 41..57 title=Some("标题三") byline=Some("欧阳明月") credit=None
               | 第一段。
-        "##]]
+        "#]]
         .assert_eq(&summary(&split_page(page)));
     }
 
@@ -469,20 +473,20 @@ mod tests {
     #[test]
     fn broken_lines_are_rejoined() {
         let page = "# 星舟\n苏州吉天星舟空间技术有\n\n\n限公司在苏州工业园区成立。\n主要内容\n如下所述。\n“我们有信心。”\n下一段。";
-        expect_test::expect![[r##"
+        expect_test::expect![[r#"
             #0 article 0..57 title=Some("星舟") byline=None credit=None
               | 苏州吉天星舟空间技术有限公司在苏州工业园区成立。
               | 主要内容如下所述。
               | “我们有信心。”
               | 下一段。
-        "##]]
+        "#]]
         .assert_eq(&summary(&split_page(page)));
     }
 
     #[test]
     fn captions_take_one_paragraph() {
         let page = "# 新闻\n正文。\n图片来源：桂林高新区\n揭牌仪式现\n\n场。 李明\n图片来源:苏州高新区\n签约现场。\n王芳\n后面的文字。\n# 下一篇\n内容。";
-        expect_test::expect![[r##"
+        expect_test::expect![[r#"
             #0 article 0..8 title=Some("新闻") byline=None credit=None
               | 正文。
             #1 caption 9..32 title=None byline=Some("李明") credit=Some("桂林高新区")
@@ -493,7 +497,7 @@ mod tests {
               | 后面的文字。
             #4 article 60..69 title=Some("下一篇") byline=None credit=None
               | 内容。
-        "##]]
+        "#]]
         .assert_eq(&summary(&split_page(page)));
     }
 

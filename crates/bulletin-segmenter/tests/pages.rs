@@ -1,6 +1,7 @@
 //! End-to-end tests over the page fixtures in `tests/fixtures/pages/`: every encoding of the same
 //! page decodes to the same text and splits into the same pieces.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
@@ -17,8 +18,9 @@ fn fixture(name: &str) -> Vec<u8> {
 fn summary(pieces: &[Piece]) -> String {
     let mut out = String::new();
     for p in pieces {
-        out.push_str(&format!(
-            "#{} {} {}..{} title={:?} byline={:?} credit={:?}\n",
+        writeln!(
+            out,
+            "#{} {} {}..{} title={:?} byline={:?} credit={:?}",
             p.index,
             p.kind.as_str(),
             p.start,
@@ -26,9 +28,10 @@ fn summary(pieces: &[Piece]) -> String {
             p.title,
             p.byline,
             p.credit
-        ));
+        )
+        .unwrap();
         for line in p.text.lines() {
-            out.push_str(&format!("  | {line}\n"));
+            writeln!(out, "  | {line}").unwrap();
         }
     }
     out
@@ -38,7 +41,7 @@ fn summary(pieces: &[Piece]) -> String {
 fn utf8_page_splits_into_articles_captions_and_bylines() {
     let page = decode(&fixture("zone-page.txt"), None).unwrap();
     assert_eq!((page.encoding, page.had_bom), ("UTF-8", false));
-    expect_test::expect![[r##"
+    expect_test::expect![[r#"
         #0 article 0..20 title=None byline=None credit=None
           | 今日导读：高新区一季度经济运行稳中向好。
         #1 article 23..218 title=Some("桂林高新区: 招商引资“早春行动”喜讯传") byline=Some("陈丹 王铭思 李明 张晓") credit=None
@@ -51,7 +54,7 @@ fn utf8_page_splits_into_articles_captions_and_bylines() {
         #3 article 242..347 title=Some("苏州高新区: 科技型企业融资再添新渠道") byline=None credit=None
           | 本报讯(记者 周婷) 近日，苏州高新区发放首笔知识产权质押贷款1000万元，帮助一家专精特新企业缓解资金压力。
           | 区内科技型中小企业可申请贴息，最高贴息比例达50%。
-    "##]]
+    "#]]
     .assert_eq(&summary(&split_page(&page.text)));
 }
 
@@ -111,12 +114,12 @@ fn big5_traditional_page_matches_its_utf8_twin_and_its_simplified_features() {
 fn headingless_page_and_paragraphs() {
     let text = String::from_utf8(fixture("headingless.txt")).unwrap();
     let pieces = split_page_with(&text, Granularity::Paragraph);
-    expect_test::expect![[r#"
+    expect_test::expect![[r"
         #0 article 0..36 title=None byline=None credit=None
           | 2023年，西安高新区新认定高新技术企业1200家，同比增长22.8%。
         #1 article 37..74 title=None byline=None credit=None
           | 苏州吉天星舟空间技术有限公司在苏州工业园区成立，注册资本5000万元。
-    "#]]
+    "]]
     .assert_eq(&summary(&pieces));
     assert!(pieces.iter().all(|p| p.article_index == Some(0) && p.title.is_none()));
 }
