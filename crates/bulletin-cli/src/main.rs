@@ -5,9 +5,11 @@
 
 mod cli;
 mod cmd;
+mod data;
 mod exit;
 mod input;
 mod jsonl;
+mod model;
 mod output;
 mod report;
 
@@ -34,6 +36,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Split(args) => cmd::split::run(&cmd::split::SplitConfig::new(args)?),
         Command::Segment(args) => cmd::segment::run(&cmd::segment::SegmentConfig::new(args)?),
+        Command::Train(args) => cmd::train::run(cmd::train::TrainCommand::new(args)?),
+        Command::Classify(args) => cmd::classify::run(&cmd::classify::ClassifyConfig::new(args)?),
+        Command::Merge(args) => cmd::merge::run(&cmd::merge::MergeConfig::new(args)),
+        Command::Classifiers => cmd::classifiers::run(),
         _ => anyhow::bail!("not implemented yet"),
     }
 }

@@ -1,7 +1,11 @@
 //! One module per subcommand: each turns its clap arguments into a plain config, then runs.
 
+pub mod classifiers;
+pub mod classify;
+pub mod merge;
 pub mod segment;
 pub mod split;
+pub mod train;
 
 use bulletin_core::Granularity;
 

@@ -1,0 +1,142 @@
+//! `bulletin train`: labelled JSON Lines → model file.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow, bail};
+use bulletin_classifier::{ParamMap, Registry, TrainConfig, TrainGranularity, Trainer};
+use bulletin_core::{Record, Taxonomy};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{TrainArgs, TrainGranularityArg, TrainingArgs};
+use crate::data::{self, Item, RecordReader};
+use crate::exit::ExitCode;
+use crate::report;
+
+/// Records handed to the trainer at once.
+const BATCH: usize = 512;
+
+/// Validated `train` options.
+#[derive(Debug)]
+pub struct TrainCommand {
+    /// JSONL files, in order.
+    pub files: Vec<PathBuf>,
+    /// The model file to write.
+    pub out: PathBuf,
+    /// Make defective lines fatal.
+    pub strict: bool,
+    /// The training configuration.
+    pub config: TrainConfig,
+}
+
+impl TrainCommand {
+    /// Validates the parsed arguments.
+    pub fn new(args: TrainArgs) -> Result<Self> {
+        let config = training_config(&args.training, args.granularity)?;
+        Ok(Self { files: data::expand_paths(&args.data)?, out: args.out, strict: args.strict, config })
+    }
+}
+
+/// The library granularity of a command-line choice.
+pub fn train_granularity(arg: TrainGranularityArg) -> TrainGranularity {
+    match arg {
+        TrainGranularityArg::Article => TrainGranularity::Article,
+        TrainGranularityArg::Paragraph => TrainGranularity::Paragraph,
+        TrainGranularityArg::Both => TrainGranularity::Both,
+    }
+}
+
+/// Turns the training flags into a [`TrainConfig`] (shared with `eval --folds`).
+pub fn training_config(args: &TrainingArgs, granularity: TrainGranularityArg) -> Result<TrainConfig> {
+    let mut config = TrainConfig::default();
+    if let Some(path) = &args.themes {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        config.taxonomy = Taxonomy::from_toml(&text).with_context(|| path.display().to_string())?;
+    }
+    Registry::default().get(&args.classifier)?;
+    config.classifier.clone_from(&args.classifier);
+    config.params = parse_params(&args.params)?;
+    config.settings.segment.user_lexicon = super::segment::read_lexicons(&args.dict)?;
+    config.granularity = train_granularity(granularity);
+    Ok(config)
+}
+
+fn parse_params(params: &[String]) -> Result<ParamMap> {
+    let mut map = ParamMap::new();
+    for param in params {
+        let (key, value) = param.split_once('=').ok_or_else(|| anyhow!("invalid --param `{param}`: expected KEY=VALUE"))?;
+        if key.trim().is_empty() {
+            bail!("invalid --param `{param}`: empty KEY");
+        }
+        map.insert(key.trim().to_owned(), value.trim().to_owned());
+    }
+    Ok(map)
+}
+
+/// Runs `train`.
+pub fn run(command: TrainCommand) -> Result<ExitCode> {
+    let taxonomy = command.config.taxonomy.clone();
+    let mut trainer = Trainer::new(command.config, &Registry::default()).context("cannot start training")?;
+    let progress = progress_bar(&command.files);
+    let mut reader = RecordReader::new(&taxonomy, command.strict, false);
+    let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
+    let mut done_bytes = 0u64;
+    for file in &command.files {
+        let before = done_bytes;
+        reader.read_files(std::slice::from_ref(file), |item, bytes| {
+            if let Item::Article(record) = item {
+                batch.push(record);
+            }
+            if batch.len() == BATCH {
+                trainer.add_records(&batch).context("training failed")?;
+                batch.clear();
+            }
+            done_bytes = before + bytes;
+            if let Some(bar) = &progress {
+                bar.set_position(done_bytes);
+            }
+            Ok(())
+        })?;
+    }
+    if !batch.is_empty() {
+        trainer.add_records(&batch).context("training failed")?;
+    }
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    let pieces = trainer.pieces_per_theme().to_vec();
+    for (theme, &n) in taxonomy.themes().iter().zip(&pieces) {
+        if n == 0 {
+            report::warn(format_args!(
+                "theme `{}` ({}) has no training examples: the model will hardly ever predict it; add labelled records for it",
+                theme.id(),
+                theme.name_zh()
+            ));
+        }
+    }
+    if reader.read == 0 {
+        bail!("no training data: no valid record in {} file(s) ({} line(s) skipped)", command.files.len(), reader.skipped);
+    }
+    let model = trainer.finish().context("training failed")?;
+    model.save(&command.out).with_context(|| format!("cannot save the model to {}", command.out.display()))?;
+    let bytes = std::fs::metadata(&command.out).map(|m| m.len()).unwrap_or(0);
+    report::info(format_args!("records read: {}, skipped: {}", reader.read, reader.skipped));
+    let per_theme: Vec<String> = taxonomy.themes().iter().zip(&pieces).map(|(t, n)| format!("{} {n}", t.id())).collect();
+    report::info(format_args!("training pieces per theme ({}): {}", model.summary().granularity, per_theme.join(", ")));
+    report::info(format_args!("vocabulary: {} features, {} selected", model.vocabulary().len(), model.selected_features()));
+    report::info(format_args!("wrote {} ({bytes} bytes)", command.out.display()));
+    Ok(ExitCode::Success)
+}
+
+/// A byte-count progress bar over the data files, only when stderr is a terminal.
+fn progress_bar(files: &[PathBuf]) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template("training {bar:40} {bytes}/{total_bytes} ({eta})") {
+        bar.set_style(style);
+    }
+    Some(bar)
+}

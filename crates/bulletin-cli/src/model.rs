@@ -1,0 +1,34 @@
+//! Loading models: a file given with `--model`, or the default model embedded in the binary.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use bulletin_classifier::{Model, Registry, Tagger};
+
+/// `models/default.bin` at build time: the default model, so `classify` works from any
+/// directory with nothing else installed.
+pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../../models/default.bin");
+
+/// A model file's bytes, or the embedded model's; the name for messages.
+pub fn model_bytes(path: Option<&Path>) -> Result<(std::borrow::Cow<'static, [u8]>, String)> {
+    match path {
+        Some(path) => {
+            let bytes = std::fs::read(path).with_context(|| format!("cannot read model {}", path.display()))?;
+            Ok((bytes.into(), format!("model {}", path.display())))
+        }
+        None => Ok((EMBEDDED_MODEL.into(), "the embedded default model".to_owned())),
+    }
+}
+
+/// Loads a model (the embedded one without a path).
+pub fn load_model(path: Option<&Path>) -> Result<Model> {
+    let (bytes, name) = model_bytes(path)?;
+    Model::from_bytes(&bytes, &Registry::default()).with_context(|| format!("cannot load {name}"))
+}
+
+/// Loads a model and builds its text pipeline (checking that it reproduces the model's).
+pub fn load_tagger(path: Option<&Path>) -> Result<Tagger> {
+    let (bytes, name) = model_bytes(path)?;
+    let model = Model::from_bytes(&bytes, &Registry::default()).with_context(|| format!("cannot load {name}"))?;
+    Tagger::from_model(model).with_context(|| format!("cannot use {name}"))
+}
