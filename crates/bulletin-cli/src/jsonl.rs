@@ -140,3 +140,17 @@ impl<'a> WhyRecord<'a> {
         Self { feature: &reason.feature, contribution: reason.contribution }
     }
 }
+
+/// Key–value pairs serialised as a JSON object in their given order.
+#[derive(Debug)]
+pub struct Ordered<K, V>(pub Vec<(K, V)>);
+
+impl<K: Serialize, V: Serialize> Serialize for Ordered<K, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}

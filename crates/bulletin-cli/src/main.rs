@@ -40,7 +40,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Classify(args) => cmd::classify::run(&cmd::classify::ClassifyConfig::new(args)?),
         Command::Merge(args) => cmd::merge::run(&cmd::merge::MergeConfig::new(args)),
         Command::Classifiers => cmd::classifiers::run(),
-        _ => anyhow::bail!("not implemented yet"),
+        Command::Eval(args) => cmd::eval::run(&cmd::eval::EvalConfig::new(args)?),
+        Command::Inspect(args) => cmd::inspect::run(&cmd::inspect::InspectConfig::new(args)),
     }
 }
 

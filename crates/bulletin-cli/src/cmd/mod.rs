@@ -2,6 +2,8 @@
 
 pub mod classifiers;
 pub mod classify;
+pub mod eval;
+pub mod inspect;
 pub mod merge;
 pub mod segment;
 pub mod split;

@@ -1,0 +1,459 @@
+//! `bulletin eval`: a model measured on labelled records, or a training configuration measured by
+//! stratified K-fold cross-validation.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use bulletin_classifier::metrics::{Confusion, TagCounts, ThemeScores};
+use bulletin_classifier::{Registry, TagOptions, Tagger, TrainConfig, Trainer};
+use bulletin_core::{Granularity, Record, Taxonomy};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::cli::{EvalArgs, ReportFormat};
+use crate::data::{self, Item, RecordReader};
+use crate::exit::ExitCode;
+use crate::jsonl::Ordered;
+use crate::{model, output, report};
+
+/// Misclassified pieces listed in the table format (JSON lists all).
+const TABLE_MISSES: usize = 20;
+
+/// Validated `eval` options.
+#[derive(Debug)]
+pub struct EvalConfig {
+    /// JSONL files, in order.
+    pub files: Vec<PathBuf>,
+    /// The model file; `None` for the embedded model.
+    pub model: Option<PathBuf>,
+    /// Evaluate articles or paragraphs.
+    pub granularity: Granularity,
+    /// Output format.
+    pub format: ReportFormat,
+    /// Cross-validation: folds, seed and the training configuration.
+    pub folds: Option<(usize, u64, TrainConfig)>,
+}
+
+impl EvalConfig {
+    /// Validates the parsed arguments.
+    pub fn new(args: EvalArgs) -> Result<Self> {
+        let folds = match args.folds {
+            Some(k) => {
+                let config = super::train::training_config(&args.training, args.granularity_train)?;
+                Some((usize::try_from(k).unwrap_or(usize::MAX), args.training.seed, config))
+            }
+            None => None,
+        };
+        Ok(Self {
+            files: data::expand_paths(&args.data)?,
+            model: args.model,
+            granularity: super::granularity(args.granularity),
+            format: args.format,
+            folds,
+        })
+    }
+}
+
+/// One piece to score.
+struct Unit<'a> {
+    id: String,
+    form: &'a str,
+    title: &'a str,
+    text: &'a str,
+    article: bool,
+    truth: Vec<usize>,
+}
+
+/// The pieces of `items` at `granularity`.
+fn units<'a>(items: &'a [Item], granularity: Granularity, taxonomy: &Taxonomy) -> Vec<Unit<'a>> {
+    let resolve = |labels: &[String]| labels.iter().filter_map(|l| taxonomy.index_of(l)).collect::<Vec<_>>();
+    let mut out = Vec::new();
+    for item in items {
+        match (item, granularity) {
+            (Item::Article(r), Granularity::Article) => out.push(Unit {
+                id: r.id.clone(),
+                form: r.form.as_deref().unwrap_or("unknown"),
+                title: &r.title,
+                text: &r.text,
+                article: true,
+                truth: resolve(&r.labels),
+            }),
+            (Item::Article(r), Granularity::Paragraph) => {
+                let Some(labels) = &r.paragraph_labels else { continue };
+                for (i, (p, labels)) in r.paragraphs().zip(labels).enumerate() {
+                    out.push(Unit {
+                        id: format!("{}#{i}", r.id),
+                        form: r.form.as_deref().unwrap_or("unknown"),
+                        title: "",
+                        text: p,
+                        article: false,
+                        truth: resolve(labels),
+                    });
+                }
+            }
+            (Item::Paragraph(r), Granularity::Paragraph) => out.push(Unit {
+                id: r.id.clone(),
+                form: r.form.as_deref().unwrap_or("unknown"),
+                title: "",
+                text: &r.text,
+                article: false,
+                truth: resolve(&r.labels),
+            }),
+            (Item::Paragraph(_), Granularity::Article) => {}
+        }
+    }
+    out
+}
+
+/// A misclassified piece.
+#[derive(Debug, Serialize)]
+struct Miss {
+    id: String,
+    truth: String,
+    predicted: String,
+    top_scores: Ordered<String, f64>,
+}
+
+/// Everything measured on one set of pieces.
+#[derive(Debug)]
+struct Tally {
+    confusion: Confusion,
+    tags_all: TagCounts,
+    tags_mixed: TagCounts,
+    mixed: u64,
+    forms: BTreeMap<String, Confusion>,
+    misses: Vec<Miss>,
+}
+
+fn evaluate(tagger: &Tagger, units: &[Unit<'_>]) -> Tally {
+    let taxonomy = tagger.model().taxonomy();
+    let n = taxonomy.len();
+    let predictions: Vec<_> = units.par_iter().map(|u| tagger.predict(u.title, u.text, u.article, TagOptions::default())).collect();
+    let id = |t: usize| taxonomy.theme(t).map_or("?", |t| t.id()).to_owned();
+    let mut tally = Tally {
+        confusion: Confusion::new(n),
+        tags_all: TagCounts::default(),
+        tags_mixed: TagCounts::default(),
+        mixed: 0,
+        forms: BTreeMap::new(),
+        misses: Vec::new(),
+    };
+    for (unit, p) in units.iter().zip(&predictions) {
+        let Some(&truth) = unit.truth.first() else { continue };
+        tally.confusion.add(truth, p.theme);
+        tally.forms.entry(unit.form.to_owned()).or_insert_with(|| Confusion::new(n)).add(truth, p.theme);
+        tally.tags_all.add(&p.tags, &unit.truth);
+        if unit.truth.len() >= 2 {
+            tally.tags_mixed.add(&p.tags, &unit.truth);
+            tally.mixed += 1;
+        }
+        if p.theme != truth {
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by(|&a, &b| p.scores[b].total_cmp(&p.scores[a]).then(a.cmp(&b)));
+            let top_scores = Ordered(order.into_iter().take(3).map(|t| (id(t), p.scores[t])).collect());
+            tally.misses.push(Miss { id: unit.id.clone(), truth: id(truth), predicted: id(p.theme), top_scores });
+        }
+    }
+    tally
+}
+
+#[derive(Serialize)]
+struct ThemeRow<'a> {
+    theme: &'a str,
+    name: &'a str,
+    #[serde(flatten)]
+    scores: ThemeScores,
+}
+
+#[derive(Serialize)]
+struct TagReport {
+    precision: f64,
+    recall: f64,
+    pieces: u64,
+}
+
+#[derive(Serialize)]
+struct FormRow<'a> {
+    form: &'a str,
+    pieces: u64,
+    accuracy: f64,
+    macro_f1: f64,
+}
+
+#[derive(Serialize)]
+struct ConfusionReport<'a> {
+    themes: Vec<&'a str>,
+    /// `matrix[truth][predicted]`.
+    matrix: &'a [Vec<u64>],
+}
+
+#[derive(Serialize)]
+struct EvalReport<'a> {
+    model: &'a str,
+    granularity: &'a str,
+    pieces: u64,
+    accuracy: f64,
+    macro_f1: f64,
+    per_theme: Vec<ThemeRow<'a>>,
+    confusion: ConfusionReport<'a>,
+    tags_mixed: TagReport,
+    tags_all: TagReport,
+    per_form: Vec<FormRow<'a>>,
+    misclassified_count: usize,
+    misclassified: &'a [Miss],
+}
+
+/// Runs `eval`.
+pub fn run(config: &EvalConfig) -> Result<ExitCode> {
+    match &config.folds {
+        Some((k, seed, train)) => cross_validate(config, *k, *seed, train),
+        None => evaluate_model(config),
+    }
+}
+
+fn read_items(config: &EvalConfig, taxonomy: &Taxonomy) -> Result<Vec<Item>> {
+    let mut items = Vec::new();
+    let mut reader = RecordReader::new(taxonomy, false, true);
+    reader.read_files(&config.files, |item, _| {
+        items.push(item);
+        Ok(())
+    })?;
+    Ok(items)
+}
+
+fn evaluate_model(config: &EvalConfig) -> Result<ExitCode> {
+    let tagger = model::load_tagger(config.model.as_deref())?;
+    let taxonomy = tagger.model().taxonomy();
+    let items = read_items(config, taxonomy)?;
+    let units = units(&items, config.granularity, taxonomy);
+    if units.is_empty() {
+        bail!(
+            "no {} to evaluate in the data",
+            if config.granularity == Granularity::Article { "article record" } else { "labelled paragraph" }
+        );
+    }
+    let tally = evaluate(&tagger, &units);
+    let model_name = config.model.as_ref().map_or_else(|| "embedded default".to_owned(), |p| p.display().to_string());
+    let report = EvalReport {
+        model: &model_name,
+        granularity: config.granularity.as_str(),
+        pieces: tally.confusion.total(),
+        accuracy: tally.confusion.accuracy(),
+        macro_f1: tally.confusion.macro_f1(),
+        per_theme: taxonomy
+            .themes()
+            .iter()
+            .zip(tally.confusion.themes())
+            .map(|(t, scores)| ThemeRow { theme: t.id(), name: t.name_zh(), scores })
+            .collect(),
+        confusion: ConfusionReport { themes: taxonomy.ids().collect(), matrix: tally.confusion.rows() },
+        tags_mixed: TagReport { precision: tally.tags_mixed.precision(), recall: tally.tags_mixed.recall(), pieces: tally.mixed },
+        tags_all: TagReport { precision: tally.tags_all.precision(), recall: tally.tags_all.recall(), pieces: tally.confusion.total() },
+        per_form: tally
+            .forms
+            .iter()
+            .map(|(form, c)| FormRow { form, pieces: c.total(), accuracy: c.accuracy(), macro_f1: c.macro_f1() })
+            .collect(),
+        misclassified_count: tally.misses.len(),
+        misclassified: &tally.misses,
+    };
+    let mut out = output::stdout();
+    match config.format {
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        ReportFormat::Table => write_table(&mut out, &report, taxonomy)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::Success)
+}
+
+fn write_table(out: &mut impl Write, r: &EvalReport<'_>, taxonomy: &Taxonomy) -> std::io::Result<()> {
+    writeln!(out, "model {} at {} granularity: {} pieces", r.model, r.granularity, r.pieces)?;
+    writeln!(out, "accuracy {:.4}   macro-F1 {:.4}", r.accuracy, r.macro_f1)?;
+    let mut table = output::table(&["theme", "precision", "recall", "F1", "support"]);
+    for row in &r.per_theme {
+        let s = row.scores;
+        table.add_row([
+            format!("{} {}", row.theme, row.name),
+            format!("{:.4}", s.precision),
+            format!("{:.4}", s.recall),
+            format!("{:.4}", s.f1),
+            s.support.to_string(),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    let names: Vec<&str> = taxonomy.themes().iter().map(bulletin_core::Theme::name_zh).collect();
+    let mut header = vec!["truth \\ predicted"];
+    header.extend(&names);
+    let mut table = output::table(&header);
+    for (name, row) in names.iter().zip(r.confusion.matrix) {
+        let mut cells = vec![(*name).to_owned()];
+        cells.extend(row.iter().map(ToString::to_string));
+        table.add_row(cells);
+    }
+    writeln!(out, "confusion matrix (rows: truth, columns: predicted)\n{table}")?;
+    writeln!(
+        out,
+        "tags, mixed pieces (≥ 2 labels, {}): precision {:.4}, recall {:.4}",
+        r.tags_mixed.pieces, r.tags_mixed.precision, r.tags_mixed.recall
+    )?;
+    writeln!(out, "tags, all pieces ({}): precision {:.4}, recall {:.4}", r.tags_all.pieces, r.tags_all.precision, r.tags_all.recall)?;
+    let mut table = output::table(&["form", "pieces", "accuracy", "macro-F1"]);
+    for f in &r.per_form {
+        table.add_row([f.form.to_owned(), f.pieces.to_string(), format!("{:.4}", f.accuracy), format!("{:.4}", f.macro_f1)]);
+    }
+    writeln!(out, "per form\n{table}")?;
+    writeln!(out, "misclassified: {}", r.misclassified_count)?;
+    for m in r.misclassified.iter().take(TABLE_MISSES) {
+        let scores: Vec<String> = m.top_scores.0.iter().map(|(t, s)| format!("{t} {s:.3}")).collect();
+        writeln!(out, "  {}: truth {}, predicted {} ({})", m.id, m.truth, m.predicted, scores.join(", "))?;
+    }
+    if r.misclassified_count > TABLE_MISSES {
+        writeln!(out, "  … and {} more (--format json lists all)", r.misclassified_count - TABLE_MISSES)?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct FoldRow {
+    fold: usize,
+    train_records: usize,
+    test_pieces: u64,
+    accuracy: f64,
+    macro_f1: f64,
+}
+
+#[derive(Serialize)]
+struct Spread {
+    mean: f64,
+    std_dev: f64,
+}
+
+#[derive(Serialize)]
+struct CvReport<'a> {
+    folds: usize,
+    seed: u64,
+    classifier: &'a str,
+    train_granularity: &'a str,
+    granularity: &'a str,
+    records: usize,
+    accuracy: Spread,
+    macro_f1: Spread,
+    per_fold: Vec<FoldRow>,
+}
+
+/// Mean and sample standard deviation (n − 1).
+fn spread(values: &[f64]) -> Spread {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = if values.len() > 1 { values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
+    Spread { mean, std_dev: var.sqrt() }
+}
+
+/// Stratified assignment of records to `k` folds: records of each primary label (taxonomy
+/// order) are shuffled with the seeded generator and dealt round-robin, continuing across labels.
+fn assign_folds(records: &[&Record], taxonomy: &Taxonomy, k: usize, seed: u64) -> Vec<usize> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut fold_of = vec![0; records.len()];
+    let mut next = 0;
+    for theme in 0..taxonomy.len() {
+        let mut members: Vec<usize> =
+            (0..records.len()).filter(|&i| records[i].labels.first().and_then(|l| taxonomy.index_of(l)) == Some(theme)).collect();
+        members.shuffle(&mut rng);
+        for i in members {
+            fold_of[i] = next % k;
+            next += 1;
+        }
+    }
+    fold_of
+}
+
+fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig) -> Result<ExitCode> {
+    let taxonomy = &train.taxonomy;
+    let items = read_items(config, taxonomy)?;
+    let records: Vec<&Record> = items.iter().filter_map(|i| if let Item::Article(r) = i { Some(r) } else { None }).collect();
+    let skipped = items.len() - records.len();
+    if skipped > 0 {
+        report::note(format_args!("{skipped} paragraph record(s) are not used in cross-validation (folds hold whole articles)"));
+    }
+    if records.len() < k {
+        bail!("{} article records cannot be split into {k} folds", records.len());
+    }
+    let fold_of = assign_folds(&records, taxonomy, k, seed);
+    let mut rows = Vec::new();
+    for fold in 0..k {
+        let (mut test_items, mut owned) = (Vec::new(), Vec::new());
+        for (record, &f) in records.iter().zip(&fold_of) {
+            if f == fold {
+                test_items.push(Item::Article((*record).clone()));
+            } else {
+                owned.push((*record).clone());
+            }
+        }
+        let mut trainer = Trainer::new(train.clone(), &Registry::default()).context("cannot start training")?;
+        for batch in owned.chunks(512) {
+            trainer.add_records(batch).with_context(|| format!("fold {fold}: training failed"))?;
+        }
+        let tagger = Tagger::from_model(trainer.finish().with_context(|| format!("fold {fold}: training failed"))?)?;
+        let tally = evaluate(&tagger, &units(&test_items, config.granularity, taxonomy));
+        rows.push(FoldRow {
+            fold,
+            train_records: owned.len(),
+            test_pieces: tally.confusion.total(),
+            accuracy: tally.confusion.accuracy(),
+            macro_f1: tally.confusion.macro_f1(),
+        });
+    }
+    let accuracy: Vec<f64> = rows.iter().map(|r| r.accuracy).collect();
+    let macro_f1: Vec<f64> = rows.iter().map(|r| r.macro_f1).collect();
+    let report = CvReport {
+        folds: k,
+        seed,
+        classifier: &train.classifier,
+        train_granularity: train.granularity.as_str(),
+        granularity: config.granularity.as_str(),
+        records: records.len(),
+        accuracy: spread(&accuracy),
+        macro_f1: spread(&macro_f1),
+        per_fold: rows,
+    };
+    let mut out = output::stdout();
+    match config.format {
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        ReportFormat::Table => {
+            writeln!(
+                out,
+                "{k}-fold cross-validation (seed {seed}) of `{}` trained at {} granularity, evaluated at {} granularity on {} records",
+                report.classifier, report.train_granularity, report.granularity, report.records
+            )?;
+            writeln!(
+                out,
+                "accuracy {:.4} ± {:.4}   macro-F1 {:.4} ± {:.4}",
+                report.accuracy.mean, report.accuracy.std_dev, report.macro_f1.mean, report.macro_f1.std_dev
+            )?;
+            let mut table = output::table(&["fold", "train records", "test pieces", "accuracy", "macro-F1"]);
+            for r in &report.per_fold {
+                table.add_row([
+                    r.fold.to_string(),
+                    r.train_records.to_string(),
+                    r.test_pieces.to_string(),
+                    format!("{:.4}", r.accuracy),
+                    format!("{:.4}", r.macro_f1),
+                ]);
+            }
+            writeln!(out, "{table}")?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::Success)
+}
