@@ -14,7 +14,8 @@ use bulletin_classifier::{ParamMap, Registry, TagOptions, Tagger, TrainConfig, T
 use bulletin_core::{PipelineSettings, Record, Taxonomy};
 
 fn load(dir: &Path) -> Result<Vec<Record>, Box<dyn std::error::Error>> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)?.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "jsonl")).collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(dir)?.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "jsonl")).collect();
     files.sort();
     let mut out = Vec::new();
     for f in files {
@@ -93,6 +94,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         par.push(cp.macro_f1());
     }
     let ((am, asd), (pm, psd)) = (mean_std(&art), mean_std(&par));
-    println!("{classifier} {} {:?}: article {am:.4}±{asd:.4} paragraph {pm:.4}±{psd:.4} tags P {:.3} R {:.3}", granularity.as_str(), &args[3.min(args.len())..], tags.precision(), tags.recall());
+    println!(
+        "{classifier} {} {:?}: article {am:.4}±{asd:.4} paragraph {pm:.4}±{psd:.4} tags P {:.3} R {:.3}",
+        granularity.as_str(),
+        &args[3.min(args.len())..],
+        tags.precision(),
+        tags.recall()
+    );
     Ok(())
 }

@@ -94,7 +94,11 @@ impl Counts {
     /// Adds another table of the same themes.
     pub fn merge(&mut self, other: &Self) -> Result<(), ClassifierError> {
         if other.n_themes != self.n_themes {
-            return Err(ClassifierError::MergeMismatch { what: "theme counts", left: self.n_themes.to_string(), right: other.n_themes.to_string() });
+            return Err(ClassifierError::MergeMismatch {
+                what: "theme counts",
+                left: self.n_themes.to_string(),
+                right: other.n_themes.to_string(),
+            });
         }
         self.grow(other.n_features);
         for (a, b) in self.docs.iter_mut().zip(&other.docs) {

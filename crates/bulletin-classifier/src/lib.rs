@@ -48,8 +48,8 @@
 
 pub mod backends;
 mod counts;
-mod error;
 pub mod cv;
+mod error;
 pub mod metrics;
 mod model;
 mod params;
@@ -64,12 +64,12 @@ pub use backends::linfa::{LinfaFactory, LinfaKind, LinfaNb};
 pub use backends::native::{NativeFactory, NativeNb, NbKind};
 pub use counts::Counts;
 pub use error::ClassifierError;
-pub use model::{short_hex, Model, TagPolicy, TrainingSummary, HOLD_BEFORE_RENAME_ENV};
+pub use model::{HOLD_BEFORE_RENAME_ENV, Model, TagPolicy, TrainingSummary, short_hex};
 pub use params::{NbParams, NbParamsBuilder};
-pub use plugin::{argmax, normalize_log, Classifier, Contributions, Example, FeatureMask, ParamMap};
-pub use registry::{PluginFactory, Registry, DEFAULT_CLASSIFIER};
-pub use select::{chi_square, Selection};
-pub use sparse::{remap, to_sparse, SparseVec, Vocabulary};
+pub use plugin::{Classifier, Contributions, Example, FeatureMask, ParamMap, argmax, normalize_log};
+pub use registry::{DEFAULT_CLASSIFIER, PluginFactory, Registry};
+pub use select::{Selection, chi_square};
+pub use sparse::{SparseVec, Vocabulary, remap, to_sparse};
 pub use tagger::{Prediction, Reason, TagOptions, Tagged, Tagger};
 pub use trainer::{BatchReport, TrainConfig, TrainGranularity, Trainer};
 

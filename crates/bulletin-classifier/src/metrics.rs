@@ -75,8 +75,10 @@ impl Confusion {
     /// Unweighted mean of the F1 of the themes that have support or predictions.
     #[must_use]
     pub fn macro_f1(&self) -> f64 {
-        let present: Vec<f64> =
-            (0..self.matrix.len()).filter(|&t| self.matrix[t].iter().sum::<u64>() > 0 || self.matrix.iter().any(|r| r[t] > 0)).map(|t| self.theme(t).f1).collect();
+        let present: Vec<f64> = (0..self.matrix.len())
+            .filter(|&t| self.matrix[t].iter().sum::<u64>() > 0 || self.matrix.iter().any(|r| r[t] > 0))
+            .map(|t| self.theme(t).f1)
+            .collect();
         if present.is_empty() { 0.0 } else { present.iter().sum::<f64>() / present.len() as f64 }
     }
 }

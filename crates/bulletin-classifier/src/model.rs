@@ -5,12 +5,12 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
-use bulletin_core::{envelope, PipelineSettings, Taxonomy, Theme, PIPELINE_VERSION};
+use bulletin_core::{PIPELINE_VERSION, PipelineSettings, Taxonomy, Theme, envelope};
 use bulletin_segmenter::Pipeline;
 use serde::{Deserialize, Serialize};
 
 use crate::sparse::remap as remap_vec;
-use crate::{ClassifierError, Classifier, FeatureMask, ParamMap, Registry, Selection, SparseVec, Vocabulary};
+use crate::{Classifier, ClassifierError, FeatureMask, ParamMap, Registry, Selection, SparseVec, Vocabulary};
 
 /// How a model turns scores into a reported theme and tags.
 ///
@@ -113,7 +113,18 @@ impl Model {
     ) -> Result<Self, ClassifierError> {
         let mapping = vocab.canonicalize();
         plugin.remap(&mapping, vocab.len())?;
-        let mut model = Self { taxonomy, settings, pipeline_version: PIPELINE_VERSION, fingerprint, vocab, plugin, selection, policy, summary, mask: FeatureMask::all(0) };
+        let mut model = Self {
+            taxonomy,
+            settings,
+            pipeline_version: PIPELINE_VERSION,
+            fingerprint,
+            vocab,
+            plugin,
+            selection,
+            policy,
+            summary,
+            mask: FeatureMask::all(0),
+        };
         model.finalize()?;
         Ok(model)
     }
@@ -248,7 +259,12 @@ impl Model {
                 name: self.taxonomy.name().to_owned(),
                 version: self.taxonomy.version(),
                 fallback: self.taxonomy.theme(self.taxonomy.fallback()).map(|t| t.id().to_owned()).unwrap_or_default(),
-                themes: self.taxonomy.themes().iter().map(|t| [t.id().to_owned(), t.name_zh().to_owned(), t.name_en().to_owned(), t.definition().to_owned()]).collect(),
+                themes: self
+                    .taxonomy
+                    .themes()
+                    .iter()
+                    .map(|t| [t.id().to_owned(), t.name_zh().to_owned(), t.name_en().to_owned(), t.definition().to_owned()])
+                    .collect(),
             },
             pipeline_version: self.pipeline_version,
             settings_json: settings_json(&self.settings),
@@ -257,7 +273,7 @@ impl Model {
             state: self.plugin.save_state()?,
             selection: self.selection,
             policy: self.policy,
-            vocab: self.vocab.words().iter().map(|w| w.to_string()).collect(),
+            vocab: self.vocab.words().iter().map(ToString::to_string).collect(),
             summary: self.summary.clone(),
         };
         let payload = postcard::to_stdvec(&wire).map_err(|e| ClassifierError::Payload { reason: e.to_string() })?;
@@ -274,10 +290,13 @@ impl Model {
         let wire: WireV1 = postcard::from_bytes(opened.payload).map_err(|e| ClassifierError::Payload { reason: e.to_string() })?;
         let themes = wire.taxonomy.themes.into_iter().map(|[id, zh, en, def]| Theme::new(id, zh, en, def)).collect();
         let taxonomy = Taxonomy::new(wire.taxonomy.name, wire.taxonomy.version, themes, &wire.taxonomy.fallback)?;
-        let settings: PipelineSettings = serde_json::from_str(&wire.settings_json).map_err(|e| ClassifierError::Payload { reason: format!("pipeline settings: {e}") })?;
+        let settings: PipelineSettings = serde_json::from_str(&wire.settings_json)
+            .map_err(|e| ClassifierError::Payload { reason: format!("pipeline settings: {e}") })?;
         let plugin = registry.get(&wire.plugin)?.restore(&wire.state)?;
         if plugin.n_themes() != taxonomy.len() {
-            return Err(ClassifierError::Payload { reason: format!("plugin state has {} themes, taxonomy {}", plugin.n_themes(), taxonomy.len()) });
+            return Err(ClassifierError::Payload {
+                reason: format!("plugin state has {} themes, taxonomy {}", plugin.n_themes(), taxonomy.len()),
+            });
         }
         let vocab = Vocabulary::from_words(wire.vocab.into_iter().map(String::into_boxed_str).collect());
         let mut model = Self {
@@ -329,7 +348,11 @@ impl Model {
             return mismatch("classifiers", self.plugin.name().into(), other.plugin.name().into());
         }
         if self.taxonomy != other.taxonomy {
-            return mismatch("taxonomies", self.taxonomy.ids().collect::<Vec<_>>().join(","), other.taxonomy.ids().collect::<Vec<_>>().join(","));
+            return mismatch(
+                "taxonomies",
+                self.taxonomy.ids().collect::<Vec<_>>().join(","),
+                other.taxonomy.ids().collect::<Vec<_>>().join(","),
+            );
         }
         if self.fingerprint != other.fingerprint || self.pipeline_version != other.pipeline_version {
             return mismatch("text pipelines", short_hex(&self.fingerprint), short_hex(&other.fingerprint));

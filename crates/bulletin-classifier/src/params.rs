@@ -3,7 +3,7 @@
 //!
 //! | Name | Default | Purpose | Range |
 //! |---|---|---|---|
-//! | `alpha` | 0.1 | Lidstone smoothing added to every feature count | finite, > 0 |
+//! | `alpha` | 0.3 | Lidstone smoothing added to every feature count | finite, > 0 |
 //! | `fit_prior` | `true` | learn class priors from training frequencies (else uniform) | `true`/`false` |
 //! | `class_prior` | none | fixed priors, one per theme in taxonomy order (overrides `fit_prior`) | finite, > 0, normalised on use |
 //! | `norm` | `false` | complement only: weight normalisation of Rennie et al. (2003) | `true`/`false` |
@@ -25,7 +25,7 @@ impl NbParams {
     /// Starts an unchecked builder with the defaults.
     #[must_use]
     pub fn builder() -> NbParamsBuilder {
-        NbParamsBuilder(Self { alpha: 0.1, fit_prior: true, class_prior: None, norm: false })
+        NbParamsBuilder(Self { alpha: 0.3, fit_prior: true, class_prior: None, norm: false })
     }
     /// Smoothing added to each feature count.
     #[must_use]
@@ -140,7 +140,11 @@ impl NbParamsBuilder {
     pub fn check(self) -> Result<NbParams, ClassifierError> {
         let p = self.0;
         if !(p.alpha.is_finite() && p.alpha > 0.0) {
-            return Err(ClassifierError::InvalidParam { name: "alpha".into(), value: p.alpha.to_string(), reason: "must be a finite number greater than 0" });
+            return Err(ClassifierError::InvalidParam {
+                name: "alpha".into(),
+                value: p.alpha.to_string(),
+                reason: "must be a finite number greater than 0",
+            });
         }
         if let Some(prior) = &p.class_prior {
             if prior.iter().any(|v| !(v.is_finite() && *v > 0.0)) {

@@ -157,12 +157,14 @@ pub fn normalize_log(mut jll: Vec<f64>) -> Vec<f64> {
     let max = jll.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if !max.is_finite() {
         let uniform = -(jll.len() as f64).ln();
-        jll.iter_mut().for_each(|v| *v = uniform);
+        jll.fill(uniform);
         return jll;
     }
     let sum: f64 = jll.iter().map(|v| (v - max).exp()).sum();
     let lse = max + sum.ln();
-    jll.iter_mut().for_each(|v| *v -= lse);
+    for v in &mut jll {
+        *v -= lse;
+    }
     jll
 }
 

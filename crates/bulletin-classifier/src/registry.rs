@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::backends::linfa::{LinfaFactory, LinfaKind};
 use crate::backends::native::{NativeFactory, NbKind};
-use crate::{ClassifierError, Classifier, ParamMap};
+use crate::{Classifier, ClassifierError, ParamMap};
 
 /// Creates and restores one kind of classifier plugin.
 ///

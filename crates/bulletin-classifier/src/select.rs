@@ -9,7 +9,7 @@ use crate::{Counts, FeatureMask};
 /// | Name | Default | Purpose | Range |
 /// |---|---|---|---|
 /// | `min_count` | 1 | drop features seen fewer times than this in all training pieces | ≥ 1 |
-/// | `top_k` | 0 (all) | keep the `k` features with the highest chi-square statistic against any theme | ≥ 0 |
+/// | `top_k` | 20000 | keep the `k` features with the highest chi-square statistic against any theme | ≥ 0 |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Selection {
     /// Minimum total occurrences.
@@ -20,13 +20,14 @@ pub struct Selection {
 
 impl Default for Selection {
     fn default() -> Self {
-        Self { min_count: 1, top_k: 0 }
+        Self { min_count: 1, top_k: 20_000 }
     }
 }
 
 /// Chi-square statistic of a feature's presence against each theme (documents with and without
 /// the feature × in and out of the theme); the feature's score is the maximum over themes.
 #[must_use]
+#[expect(clippy::many_single_char_names, reason = "a, b, c, d are the cells of the 2×2 contingency table, as in the literature")]
 pub fn chi_square(counts: &Counts, feature: usize) -> f64 {
     let docs = counts.docs();
     let n: u64 = docs.iter().sum();

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use bulletin_core::{Granularity, Piece, ThemeIndex};
-use bulletin_segmenter::{split_page_with, Pipeline};
+use bulletin_segmenter::{Pipeline, split_page_with};
 
 use crate::plugin::argmax;
 use crate::{ClassifierError, Model, Registry};

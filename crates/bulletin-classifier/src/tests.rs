@@ -19,7 +19,15 @@ const _: () = {
 };
 
 /// The count matrix scikit-learn saw (7 pieces × 6 features, themes 0..3).
-const X: [[u32; 6]; 7] = [[3, 0, 1, 0, 2, 0], [2, 1, 0, 0, 1, 0], [0, 4, 0, 1, 0, 0], [0, 2, 1, 2, 0, 1], [1, 0, 3, 0, 0, 2], [0, 0, 2, 1, 0, 3], [0, 1, 0, 3, 1, 0]];
+const X: [[u32; 6]; 7] = [
+    [3, 0, 1, 0, 2, 0],
+    [2, 1, 0, 0, 1, 0],
+    [0, 4, 0, 1, 0, 0],
+    [0, 2, 1, 2, 0, 1],
+    [1, 0, 3, 0, 0, 2],
+    [0, 0, 2, 1, 0, 3],
+    [0, 1, 0, 3, 1, 0],
+];
 const Y: [usize; 7] = [0, 0, 1, 1, 2, 2, 1];
 const Q: [[u32; 6]; 5] = [[1, 0, 0, 0, 1, 0], [0, 1, 0, 1, 0, 0], [0, 0, 1, 0, 0, 1], [0, 0, 0, 0, 0, 0], [5, 5, 5, 5, 5, 5]];
 
@@ -219,7 +227,11 @@ proptest! {
 /// A tiny labelled corpus in the corpus' format.
 pub(crate) fn mini_corpus() -> Vec<Record> {
     [
-        ("开发区举行重大项目集中签约", "本报讯 12个项目集中签约，总投资86亿元，招商引资实现开门红。\n签约项目涵盖新能源和生物医药。", "investment"),
+        (
+            "开发区举行重大项目集中签约",
+            "本报讯 12个项目集中签约，总投资86亿元，招商引资实现开门红。\n签约项目涵盖新能源和生物医药。",
+            "investment",
+        ),
         ("驻点招商小分队赴深圳", "招商小分队走访企业，以商招商成效明显，3个项目落地开工。", "investment"),
         ("高企申报培训会举行", "辅导企业申报高新技术企业，讲解研发费用归集和认定条件。\n今年新增高企58家。", "hightech"),
         ("专精特新企业梯度培育", "建立科技型中小企业后备库，推动瞪羚企业成长为高新技术企业。", "hightech"),
@@ -269,9 +281,9 @@ fn a_model_round_trips_through_its_file_format() {
     assert_eq!(loaded.to_bytes().unwrap(), bytes);
     let tagger = Tagger::from_model(loaded).unwrap();
     let page = "# 开发区项目签约\n本报讯 5个项目集中签约，招商引资总投资20亿元。";
-    let tagged = tagger.tag_page(page);
-    assert_eq!(tagged.len(), 1);
-    assert_eq!(tagger.model().taxonomy().theme(tagged[0].prediction.theme).unwrap().id(), "investment");
+    let pieces = tagger.tag_page(page);
+    assert_eq!(pieces.len(), 1);
+    assert_eq!(tagger.model().taxonomy().theme(pieces[0].prediction.theme).unwrap().id(), "investment");
 }
 
 #[test]

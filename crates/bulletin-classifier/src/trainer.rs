@@ -6,8 +6,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Model, TagPolicy, TrainingSummary};
-use crate::sparse::{to_sparse, SparseVec};
-use crate::{ClassifierError, Classifier, Example, ParamMap, Registry, Selection, Vocabulary, DEFAULT_CLASSIFIER};
+use crate::sparse::{SparseVec, to_sparse};
+use crate::{Classifier, ClassifierError, DEFAULT_CLASSIFIER, Example, ParamMap, Registry, Selection, Vocabulary};
 
 /// Which pieces of a labelled record become training examples.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,7 +65,6 @@ impl Default for TrainConfig {
     }
 }
 
-
 fn split_params(params: &ParamMap) -> Result<(ParamMap, Selection, TagPolicy), ClassifierError> {
     let mut plugin = ParamMap::new();
     let mut selection = Selection::default();
@@ -77,7 +76,9 @@ fn split_params(params: &ParamMap) -> Result<(ParamMap, Selection, TagPolicy), C
             if (0.0..=1.0).contains(&v) { Ok(v) } else { Err(bad("expected a number between 0 and 1")) }
         };
         match name.as_str() {
-            "min_count" => selection.min_count = value.trim().parse().ok().filter(|&v| v >= 1).ok_or_else(|| bad("expected an integer ≥ 1"))?,
+            "min_count" => {
+                selection.min_count = value.trim().parse().ok().filter(|&v| v >= 1).ok_or_else(|| bad("expected an integer ≥ 1"))?
+            }
             "top_k" => selection.top_k = value.trim().parse().map_err(|_| bad("expected an integer ≥ 0 (0 keeps every feature)"))?,
             "min_confidence" => policy.min_confidence = unit()?,
             "tag_min_share" => policy.tag_min_share = unit()?,
@@ -234,9 +235,20 @@ impl Trainer {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         };
         let fingerprint = self.pipeline.fingerprint();
-        let model = Model::assemble(self.config.taxonomy, self.config.settings, fingerprint, self.vocab, self.plugin, self.selection, self.policy, summary)?;
+        let model = Model::assemble(
+            self.config.taxonomy,
+            self.config.settings,
+            fingerprint,
+            self.vocab,
+            self.plugin,
+            self.selection,
+            self.policy,
+            summary,
+        )?;
         if model.selected_features() == 0 {
-            return Err(ClassifierError::NoTrainingData { reason: "feature selection kept no feature (lower min_count or raise top_k)".into() });
+            return Err(ClassifierError::NoTrainingData {
+                reason: "feature selection kept no feature (lower min_count or raise top_k)".into(),
+            });
         }
         Ok(model)
     }

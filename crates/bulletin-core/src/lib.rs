@@ -47,7 +47,9 @@ mod theme;
 pub use error::CoreError;
 pub use piece::{Granularity, Piece, PieceKind};
 pub use record::{ParagraphRecord, Record};
-pub use settings::{FeatureSettings, LexiconEntry, NormalizeSettings, PipelineSettings, SegmentSettings, StopwordSettings, PIPELINE_VERSION};
+pub use settings::{
+    FeatureSettings, LexiconEntry, NormalizeSettings, PIPELINE_VERSION, PipelineSettings, SegmentSettings, StopwordSettings,
+};
 pub use theme::{Taxonomy, Theme, ThemeIndex};
 
 #[cfg(test)]

@@ -85,7 +85,10 @@ mod tests {
 
     #[test]
     fn paragraphs_skip_headings_and_blank_lines() {
-        let r = Record::from_json(r#"{"title":"t","text":"第一段。\n## 小标题\n\n 第二段。 ","labels":["other"],"paragraph_labels":[["other"],["other"]]}"#).unwrap();
+        let r = Record::from_json(
+            r#"{"title":"t","text":"第一段。\n## 小标题\n\n 第二段。 ","labels":["other"],"paragraph_labels":[["other"],["other"]]}"#,
+        )
+        .unwrap();
         assert_eq!(r.paragraphs().collect::<Vec<_>>(), ["第一段。", "第二段。"]);
         assert_eq!(r.paragraph_labels.as_ref().map(Vec::len), Some(2));
     }

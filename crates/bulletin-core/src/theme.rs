@@ -218,6 +218,9 @@ mod tests {
         let ok = ok.trim_end_matches("fallback='b'\n");
         assert_eq!(Taxonomy::from_toml(ok).unwrap().fallback(), 1);
         assert!(matches!(Taxonomy::from_toml("name = ["), Err(CoreError::Taxonomy { .. })));
-        assert!(matches!(Taxonomy::from_toml("name='t'\n[[theme]]\nid='bad id'\nname_zh='x'\nname_en='x'\n"), Err(CoreError::Taxonomy { .. })));
+        assert!(matches!(
+            Taxonomy::from_toml("name='t'\n[[theme]]\nid='bad id'\nname_zh='x'\nname_en='x'\n"),
+            Err(CoreError::Taxonomy { .. })
+        ));
     }
 }

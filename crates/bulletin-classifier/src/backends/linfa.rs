@@ -27,7 +27,7 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 use crate::sparse::remap;
-use crate::{ClassifierError, Classifier, Counts, Example, FeatureMask, NbParams, ParamMap, PluginFactory, SparseVec};
+use crate::{Classifier, ClassifierError, Counts, Example, FeatureMask, NbParams, ParamMap, PluginFactory, SparseVec};
 
 /// Rows per dense batch handed to linfa's multinomial fit.
 pub const BATCH_ROWS: usize = 512;
@@ -86,7 +86,15 @@ impl LinfaNb {
     /// A fresh, untrained model.
     #[must_use]
     pub fn new(kind: LinfaKind, alpha: f64, n_themes: usize) -> Self {
-        Self { kind, alpha, n_themes, examples: Vec::new(), counts: Counts::new(n_themes), columns: rustc_hash::FxHashMap::default(), fitted: Fitted::None }
+        Self {
+            kind,
+            alpha,
+            n_themes,
+            examples: Vec::new(),
+            counts: Counts::new(n_themes),
+            columns: rustc_hash::FxHashMap::default(),
+            fitted: Fitted::None,
+        }
     }
 
     fn dense(&self, rows: &[(SparseVec, usize)]) -> (Array2<f64>, Array1<usize>) {
@@ -267,7 +275,7 @@ impl PluginFactory for LinfaFactory {
         }
     }
     fn params_help(&self) -> &str {
-        "alpha=0.1"
+        "alpha=0.3"
     }
     fn create(&self, params: &ParamMap, n_themes: usize) -> Result<Box<dyn Classifier>, ClassifierError> {
         let p = NbParams::from_map(params, &["alpha"], n_themes)?;

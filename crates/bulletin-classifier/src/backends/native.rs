@@ -7,7 +7,7 @@ use std::any::Any;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ClassifierError, Classifier, Contributions, Counts, Example, FeatureMask, NbParams, ParamMap, PluginFactory};
+use crate::{Classifier, ClassifierError, Contributions, Counts, Example, FeatureMask, NbParams, ParamMap, PluginFactory};
 
 /// Which naive-Bayes event model a [`NativeNb`] uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,8 +155,8 @@ impl NativeNb {
 
     fn weight_row(&self, f: u32) -> Option<&[f64]> {
         let c = self.counts.n_themes();
-        let f = f as usize;
-        (f < self.counts.n_features() && self.mask.contains(f as u32)).then(|| &self.weights[f * c..(f + 1) * c])
+        let i = f as usize;
+        (i < self.counts.n_features() && self.mask.contains(f)).then(|| &self.weights[i * c..(i + 1) * c])
     }
 
     fn value(&self, n: u32) -> f64 {
@@ -173,7 +173,8 @@ impl NativeNb {
             return Err(ClassifierError::Payload { reason: format!("state of a {} model given to {}", s.kind.name(), expected.name()) });
         }
         let n = s.counts.n_features();
-        let mut nb = Self { kind: s.kind, params: s.params, counts: s.counts, weights: Vec::new(), base: Vec::new(), mask: FeatureMask::all(n) };
+        let mut nb =
+            Self { kind: s.kind, params: s.params, counts: s.counts, weights: Vec::new(), base: Vec::new(), mask: FeatureMask::all(n) };
         nb.derive();
         Ok(nb)
     }
@@ -223,12 +224,17 @@ impl Classifier for NativeNb {
         jll
     }
     fn explain(&self, x: &[(u32, u32)]) -> Result<Contributions, ClassifierError> {
-        let features = x.iter().filter_map(|&(f, n)| self.weight_row(f).map(|row| (f, row.iter().map(|w| self.value(n) * w).collect()))).collect();
+        let features =
+            x.iter().filter_map(|&(f, n)| self.weight_row(f).map(|row| (f, row.iter().map(|w| self.value(n) * w).collect()))).collect();
         Ok(Contributions { base: self.base.clone(), features })
     }
     fn merge(&mut self, other: &dyn Classifier) -> Result<(), ClassifierError> {
         let Some(other) = other.as_any().downcast_ref::<Self>() else {
-            return Err(ClassifierError::MergeMismatch { what: "classifiers", left: self.name().to_owned(), right: other.name().to_owned() });
+            return Err(ClassifierError::MergeMismatch {
+                what: "classifiers",
+                left: self.name().to_owned(),
+                right: other.name().to_owned(),
+            });
         };
         if other.kind != self.kind || other.params != self.params {
             return Err(ClassifierError::MergeMismatch {
@@ -274,8 +280,8 @@ impl PluginFactory for NativeFactory {
     }
     fn params_help(&self) -> &str {
         match self.0 {
-            NbKind::Complement => "alpha=0.1 fit_prior=true class_prior=p1,..,pn norm=false",
-            _ => "alpha=0.1 fit_prior=true class_prior=p1,..,pn",
+            NbKind::Complement => "alpha=0.3 fit_prior=true class_prior=p1,..,pn norm=false",
+            _ => "alpha=0.3 fit_prior=true class_prior=p1,..,pn",
         }
     }
     fn create(&self, params: &ParamMap, n_themes: usize) -> Result<Box<dyn Classifier>, ClassifierError> {
