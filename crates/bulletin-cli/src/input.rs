@@ -67,7 +67,7 @@ impl InputConfig {
 pub struct Page {
     /// The input's name as given (`-` for stdin).
     pub source: String,
-    /// The encoding used (encoding_rs name).
+    /// The encoding used (`encoding_rs` name).
     pub encoding: &'static str,
     /// The decoded text (BOM removed).
     pub text: String,

@@ -105,7 +105,7 @@ impl<'a> ClassifyRecord<'a> {
             confidence: prediction.confidence,
             abstained: prediction.abstained,
             scores: Scores { taxonomy, scores: &prediction.scores },
-            tags: prediction.tags.iter().filter_map(|&t| taxonomy.theme(t)).map(|t| t.id()).collect(),
+            tags: prediction.tags.iter().filter_map(|&t| taxonomy.theme(t)).map(bulletin_core::Theme::id).collect(),
             why: prediction.why.as_ref().map(|why| why.iter().map(WhyRecord::new).collect()),
         }
     }

@@ -64,8 +64,8 @@ pub fn run(config: &ClassifyConfig) -> Result<ExitCode> {
         let total = pieces.len();
         while pieces.peek().is_some() {
             let block: Vec<Piece> = pieces.by_ref().take(BLOCK).collect();
-            let tagged: Vec<Tagged> = pool.install(|| block.into_par_iter().map(|piece| tagger.tag_piece(piece, config.options)).collect());
-            for t in &tagged {
+            let results: Vec<Tagged> = pool.install(|| block.into_par_iter().map(|piece| tagger.tag_piece(piece, config.options)).collect());
+            for t in &results {
                 if config.format == Format::Table {
                     rows.push(table_row(&tagger, t));
                 } else {
@@ -83,12 +83,12 @@ pub fn run(config: &ClassifyConfig) -> Result<ExitCode> {
     Ok(code)
 }
 
-fn table_row(tagger: &Tagger, tagged: &Tagged) -> [String; 6] {
+fn table_row(tagger: &Tagger, result: &Tagged) -> [String; 6] {
     let taxonomy = tagger.model().taxonomy();
     let name = |t: usize| taxonomy.theme(t).map_or("?", |t| t.name_zh());
-    let p = &tagged.prediction;
+    let p = &result.prediction;
     let theme = if p.abstained { format!("{} (abstained)", name(p.theme)) } else { name(p.theme).to_owned() };
-    let piece = &tagged.piece;
+    let piece = &result.piece;
     let title = piece.title.as_deref().filter(|t| !t.is_empty()).unwrap_or(&piece.text);
     let index = match (piece.article_index, piece.paragraph) {
         (Some(a), Some(n)) => format!("{} ({a}.{n})", piece.index),

@@ -60,16 +60,13 @@ fn read_lexicon(path: &Path) -> Result<Vec<LexiconEntry>> {
 
 /// Runs `segment`.
 pub fn run(config: &SegmentConfig) -> Result<ExitCode> {
-    let pipeline = match &config.model {
-        Some(path) => {
-            let model = Model::load(path, &Registry::default()).with_context(|| format!("cannot load model {}", path.display()))?;
-            Pipeline::new(model.settings()).with_context(|| format!("cannot build the text pipeline of {}", path.display()))?
-        }
-        None => {
-            let mut settings = PipelineSettings::default();
-            settings.segment.user_lexicon = read_lexicons(&config.dicts)?;
-            Pipeline::new(&settings).context("cannot build the text pipeline")?
-        }
+    let pipeline = if let Some(path) = &config.model {
+        let model = Model::load(path, &Registry::default()).with_context(|| format!("cannot load model {}", path.display()))?;
+        Pipeline::new(model.settings()).with_context(|| format!("cannot build the text pipeline of {}", path.display()))?
+    } else {
+        let mut settings = PipelineSettings::default();
+        settings.segment.user_lexicon = read_lexicons(&config.dicts)?;
+        Pipeline::new(&settings).context("cannot build the text pipeline")?
     };
     let mut emitter = Emitter::new(output::stdout(), config.format)?;
     let code = input::for_each_page(&config.input, |page, pieces| {

@@ -119,7 +119,7 @@ pub fn run(command: TrainCommand) -> Result<ExitCode> {
     }
     let model = trainer.finish().context("training failed")?;
     model.save(&command.out).with_context(|| format!("cannot save the model to {}", command.out.display()))?;
-    let bytes = std::fs::metadata(&command.out).map(|m| m.len()).unwrap_or(0);
+    let bytes = std::fs::metadata(&command.out).map_or(0, |m| m.len());
     report::info(format_args!("records read: {}, skipped: {}", reader.read, reader.skipped));
     let per_theme: Vec<String> = taxonomy.themes().iter().zip(&pieces).map(|(t, n)| format!("{} {n}", t.id())).collect();
     report::info(format_args!("training pieces per theme ({}): {}", model.summary().granularity, per_theme.join(", ")));
