@@ -77,7 +77,7 @@ fn split_params(params: &ParamMap) -> Result<(ParamMap, Selection, TagPolicy), C
         };
         match name.as_str() {
             "min_count" => {
-                selection.min_count = value.trim().parse().ok().filter(|&v| v >= 1).ok_or_else(|| bad("expected an integer ≥ 1"))?
+                selection.min_count = value.trim().parse().ok().filter(|&v| v >= 1).ok_or_else(|| bad("expected an integer ≥ 1"))?;
             }
             "top_k" => selection.top_k = value.trim().parse().map_err(|_| bad("expected an integer ≥ 0 (0 keeps every feature)"))?,
             "min_confidence" => policy.min_confidence = unit()?,

@@ -1,0 +1,54 @@
+//! Format compatibility: one frozen model file per format version, committed as bytes, must keep
+//! loading with the same predictions. When `FORMAT_VERSION` changes, add a new fixture
+//! (`BULLETIN_WRITE_FIXTURE=1 cargo test -p bulletin-classifier --test compat` writes one) and keep
+//! the old ones.
+
+use std::path::PathBuf;
+
+use bulletin_classifier::{Registry, TagOptions, Tagger, TrainConfig, Trainer};
+use bulletin_core::Record;
+use sha2::{Digest, Sha256};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models").join(name)
+}
+
+const CORPUS: [(&str, &str, &str); 10] = [
+    ("开发区举行重大项目集中签约", "本报讯 12个项目集中签约，总投资86亿元，招商引资实现开门红。", "investment"),
+    ("驻点招商小分队赴深圳", "招商小分队走访企业，以商招商成效明显，3个项目落地开工。", "investment"),
+    ("高企申报培训会举行", "辅导企业申报高新技术企业，讲解研发费用归集和认定条件。", "hightech"),
+    ("专精特新企业梯度培育", "建立科技型中小企业后备库，推动瞪羚企业成长为高新技术企业。", "hightech"),
+    ("知识产权质押融资落地", "银行为科技企业发放知识产权质押贷款3000万元，财政贴息减轻负担。", "financing"),
+    ("企业登陆科创板", "园区企业成功在科创板上市，募集资金12亿元。", "financing"),
+    ("校企共建联合实验室", "高校科研成果在园区中试基地实现转化，技术合同成交额增长。", "transfer"),
+    ("技术转移中心揭牌", "技术经纪人对接专利许可，产学研合作推动科技成果转化。", "transfer"),
+    ("园区开展安全生产检查", "检查组深入企业车间排查消防隐患，督促整改。", "other"),
+    ("规上工业增加值增长", "前三季度规上工业增加值同比增长8.2%，智改数转持续推进。", "other"),
+];
+
+#[test]
+fn format_v1_fixture_still_loads_and_predicts_the_same() {
+    let path = fixture("format-v1.bin");
+    if std::env::var_os("BULLETIN_WRITE_FIXTURE").is_some() && !path.exists() {
+        let records: Vec<Record> = CORPUS
+            .iter()
+            .map(|(t, x, l)| Record::from_json(&format!(r#"{{"title":"{t}","text":"{x}","labels":["{l}"]}}"#)).unwrap())
+            .collect();
+        let mut trainer = Trainer::new(TrainConfig::default(), &Registry::default()).unwrap();
+        trainer.add_records(&records).unwrap();
+        trainer.finish().unwrap().save(&path).unwrap();
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    let hash: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let tagger = Tagger::from_bytes(&bytes).unwrap();
+    let p = tagger.predict("园区银行推出科技贷", "为高新技术企业发放信用贷款5000万元，并给予贴息。", false, TagOptions::default());
+    let theme = tagger.model().taxonomy().theme(p.theme).unwrap().id().to_owned();
+    let scores: Vec<String> = p.scores.iter().map(|s| format!("{s:.9}")).collect();
+    let got = format!("{hash}\n{theme} {}", scores.join(" "));
+    let pinned_path = fixture("format-v1.pinned");
+    if std::env::var_os("BULLETIN_WRITE_FIXTURE").is_some() && !pinned_path.exists() {
+        std::fs::write(&pinned_path, format!("{got}\n")).unwrap();
+    }
+    let pinned = std::fs::read_to_string(&pinned_path).unwrap();
+    assert_eq!(got, pinned.trim(), "the frozen v1 model no longer loads the same: keep old formats readable");
+}
