@@ -39,7 +39,7 @@ fn format_v1_fixture_still_loads_and_predicts_the_same() {
         trainer.finish().unwrap().save(&path).unwrap();
     }
     let bytes = std::fs::read(&path).unwrap();
-    let hash: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let hash = bulletin_classifier::short_hex(&Sha256::digest(&bytes));
     let tagger = Tagger::from_bytes(&bytes).unwrap();
     let p = tagger.predict("园区银行推出科技贷", "为高新技术企业发放信用贷款5000万元，并给予贴息。", false, TagOptions::default());
     let theme = tagger.model().taxonomy().theme(p.theme).unwrap().id().to_owned();
