@@ -64,7 +64,8 @@ pub fn run(config: &ClassifyConfig) -> Result<ExitCode> {
         let total = pieces.len();
         while pieces.peek().is_some() {
             let block: Vec<Piece> = pieces.by_ref().take(BLOCK).collect();
-            let results: Vec<Tagged> = pool.install(|| block.into_par_iter().map(|piece| tagger.tag_piece(piece, config.options)).collect());
+            let results: Vec<Tagged> =
+                pool.install(|| block.into_par_iter().map(|piece| tagger.tag_piece(piece, config.options)).collect());
             for t in &results {
                 if config.format == Format::Table {
                     rows.push(table_row(&tagger, t));
