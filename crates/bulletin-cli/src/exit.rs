@@ -37,3 +37,17 @@ impl From<ExitCode> for std::process::ExitCode {
         Self::from(code as u8)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_failure_is_3_and_total_failure_is_1() {
+        assert_eq!(ExitCode::for_inputs(0, 0), ExitCode::Success);
+        assert_eq!(ExitCode::for_inputs(0, 4), ExitCode::Success);
+        assert_eq!(ExitCode::for_inputs(1, 3), ExitCode::Partial);
+        assert_eq!(ExitCode::for_inputs(2, 0), ExitCode::Error);
+        assert_eq!(ExitCode::Partial as u8, 3);
+    }
+}

@@ -457,3 +457,35 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
     out.flush()?;
     Ok(ExitCode::Success)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: usize, label: &str) -> Record {
+        Record::from_json(&format!(r#"{{"id":"r{id}","text":"正文。","labels":["{label}"]}}"#)).unwrap()
+    }
+
+    #[test]
+    fn folds_are_stratified_seeded_and_balanced() {
+        let taxonomy = Taxonomy::builtin();
+        let records: Vec<Record> = (0..30).map(|i| record(i, ["investment", "other", "financing"][i % 3])).collect();
+        let refs: Vec<&Record> = records.iter().collect();
+        let folds = assign_folds(&refs, &taxonomy, 5, 42);
+        for fold in 0..5 {
+            for label in ["investment", "other", "financing"] {
+                let n = refs.iter().zip(&folds).filter(|(r, f)| **f == fold && r.labels[0] == label).count();
+                assert_eq!(n, 2, "fold {fold}, {label}");
+            }
+        }
+        assert_eq!(folds, assign_folds(&refs, &taxonomy, 5, 42));
+        assert_ne!(folds, assign_folds(&refs, &taxonomy, 5, 7));
+    }
+
+    #[test]
+    fn spread_is_mean_and_sample_standard_deviation() {
+        let s = spread(&[1.0, 3.0]);
+        assert!((s.mean - 2.0).abs() < 1e-12 && (s.std_dev - 2f64.sqrt()).abs() < 1e-12);
+        assert!(spread(&[0.5]).std_dev.abs() < f64::EPSILON);
+    }
+}
