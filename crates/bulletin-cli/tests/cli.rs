@@ -712,3 +712,18 @@ fn json_format_of_no_pieces_is_an_empty_array() {
     assert_eq!(code, 0);
     assert_eq!(serde_json::from_str::<Vec<SplitLine>>(&out).unwrap(), vec![]);
 }
+
+#[test]
+fn mixed_encodings_across_files_are_each_detected() {
+    let files = ["pages/zone-page.gbk.txt", "pages/zone-page-traditional.big5.txt", "pages/zone-page.utf16le.txt", "pages/zone-page.txt"];
+    let paths: Vec<PathBuf> = files.iter().map(|f| fixture(f)).collect();
+    let mut args = vec!["split", "--format", "jsonl"];
+    args.extend(paths.iter().map(|p| s(p)));
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    let pieces: Vec<SplitLine> = lines(&out);
+    let encodings: Vec<(String, String)> = pieces.iter().filter(|p| p.index == 0).map(|p| (p.source.clone(), p.encoding.clone())).collect();
+    let expected: Vec<(String, String)> =
+        paths.iter().map(|p| p.display().to_string()).zip(["GBK", "Big5", "UTF-16LE", "UTF-8"].map(String::from)).collect();
+    assert_eq!(encodings, expected);
+}
