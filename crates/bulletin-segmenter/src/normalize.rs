@@ -43,49 +43,80 @@ impl Normalizer {
     }
 
     /// Whether `text` holds a character that only traditional script uses.
+    #[cfg(test)]
     pub(crate) fn has_traditional(&self, text: &str) -> bool {
-        let Some(t2s) = &self.t2s else { return false };
-        text.chars().any(|c| {
-            let cp = c as usize;
-            cp >= 0x3400 && t2s.traditional.get(cp / 64).is_some_and(|word| word & (1 << (cp % 64)) != 0)
-        })
+        text.chars().any(|c| self.is_traditional(c))
     }
 
+    #[inline]
+    fn is_traditional(&self, c: char) -> bool {
+        let cp = c as usize;
+        self.t2s.as_ref().is_some_and(|t2s| t2s.traditional.get(cp / 64).is_some_and(|word| word & (1 << (cp % 64)) != 0))
+    }
+
+    /// One scan finds both the first char a character rule changes and whether the text holds
+    /// traditional characters; CJK ideographs, the bulk of the text, take one range check and
+    /// one bit test.
     pub(crate) fn normalize<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        match &self.t2s {
-            Some(t2s) if self.has_traditional(text) => {
-                let converted = t2s.converter.convert(text);
-                match self.map_chars(&converted) {
-                    Cow::Borrowed(_) => Cow::Owned(converted),
-                    Cow::Owned(mapped) => Cow::Owned(mapped),
+        let check_traditional = self.t2s.is_some();
+        let mut first_change = None;
+        for (i, c) in text.char_indices() {
+            if matches!(c, '\u{3400}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}') {
+                if check_traditional && self.is_traditional(c) {
+                    return self.convert_traditional(text);
+                }
+            } else if first_change.is_none() && self.map_char(c).is_some() {
+                first_change = Some(i);
+                if !check_traditional {
+                    break;
                 }
             }
-            _ => self.map_chars(text),
+        }
+        match first_change {
+            Some(i) => Cow::Owned(self.map_from(text, i)),
+            None => Cow::Borrowed(text),
+        }
+    }
+
+    fn convert_traditional<'a>(&self, text: &str) -> Cow<'a, str> {
+        let converted = self.t2s.as_ref().map_or_else(|| text.to_owned(), |t2s| t2s.converter.convert(text));
+        match self.map_chars(&converted) {
+            Cow::Borrowed(_) => Cow::Owned(converted),
+            Cow::Owned(mapped) => Cow::Owned(mapped),
         }
     }
 
     /// The one-to-one character rules; borrowed when nothing changes.
     pub(crate) fn map_chars<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let s = &self.settings;
-        if !(s.fullwidth_to_halfwidth || s.unify_punctuation || s.lowercase_ascii) {
-            return Cow::Borrowed(text);
+        match text.char_indices().find(|&(_, c)| self.map_char(c).is_some()) {
+            Some((i, _)) => Cow::Owned(self.map_from(text, i)),
+            None => Cow::Borrowed(text),
         }
-        let mut changes = text.char_indices().filter_map(|(i, c)| self.map_char(c).map(|m| (i, c, m)));
-        let Some(first) = changes.next() else { return Cow::Borrowed(text) };
+    }
+
+    /// `text` with the character rules applied, knowing nothing changes before byte `first`.
+    fn map_from(&self, text: &str, first: usize) -> String {
         let mut out = String::with_capacity(text.len());
+        out.push_str(text.get(..first).unwrap_or_default());
+        let rest = text.get(first..).unwrap_or_default();
         let mut copied = 0;
-        for (i, c, mapped) in std::iter::once(first).chain(changes) {
-            out.push_str(text.get(copied..i).unwrap_or_default());
-            out.push(mapped);
-            copied = i + c.len_utf8();
+        for (i, c) in rest.char_indices() {
+            if let Some(mapped) = self.map_char(c) {
+                out.push_str(rest.get(copied..i).unwrap_or_default());
+                out.push(mapped);
+                copied = i + c.len_utf8();
+            }
         }
-        out.push_str(text.get(copied..).unwrap_or_default());
-        Cow::Owned(out)
+        out.push_str(rest.get(copied..).unwrap_or_default());
+        out
     }
 
     #[inline]
     fn map_char(&self, c: char) -> Option<char> {
         let s = &self.settings;
+        if matches!(c, '\u{4E00}'..='\u{9FFF}') {
+            return None;
+        }
         if c.is_ascii() {
             return (s.lowercase_ascii && c.is_ascii_uppercase()).then(|| c.to_ascii_lowercase());
         }

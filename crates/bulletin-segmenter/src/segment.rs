@@ -281,10 +281,16 @@ impl Pipeline {
     /// | number class | `<YEAR>` `<DATE>` `<MONEY>` `<PCT>` `<NUM>` in place of the number and its unit | `number_classes` |
     ///
     /// ```
-    /// let pipeline = bulletin_segmenter::Pipeline::default_pipeline();
+    /// # fn main() -> Result<(), bulletin_segmenter::SegmenterError> {
+    /// let mut settings = bulletin_core::PipelineSettings::default();
+    /// settings.features.char_bigrams = false;
+    /// settings.features.word_bigrams = false;
+    /// let pipeline = bulletin_segmenter::Pipeline::new(&settings)?;
     /// let mut features = Vec::new();
     /// pipeline.for_each_feature("招商引资开门红", "2023年签约项目总投资11.7亿元。", |f| features.push(f.to_owned()));
     /// assert_eq!(features, ["招商引资", "开门红", "<YEAR>", "签约项目", "总投资", "<MONEY>"]);
+    /// # Ok(())
+    /// # }
     /// ```
     pub fn for_each_feature(&self, title: &str, text: &str, mut f: impl FnMut(&str)) {
         let mut buf = String::new();
@@ -369,7 +375,7 @@ impl Pipeline {
         let mut i = 0;
         while let Some(token) = tokens.get(i) {
             let word = token.word;
-            if !word.chars().any(char::is_alphanumeric) {
+            if is_punctuation(word) {
                 on(Event::Break);
                 i += 1;
             } else if fs.number_classes && is_number(word) {
@@ -439,6 +445,15 @@ fn is_cjk(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
 }
 
+/// Punctuation or whitespace: no letter, digit or ideograph. The first char decides for almost
+/// every token.
+fn is_punctuation(word: &str) -> bool {
+    match word.chars().next() {
+        Some(c) if c.is_ascii_alphanumeric() || is_cjk(c) => false,
+        _ => !word.chars().any(char::is_alphanumeric),
+    }
+}
+
 fn long_enough(word: &str, min_chars: usize) -> bool {
     min_chars == 0 || word.len() >= min_chars * 4 || word.chars().nth(min_chars - 1).is_some()
 }
@@ -487,9 +502,21 @@ mod tests {
 
     use super::*;
 
-    static DEFAULT: LazyLock<Pipeline> = LazyLock::new(Pipeline::default_pipeline);
-    static ALL_FEATURES: LazyLock<Pipeline> = LazyLock::new(|| {
+    /// Word unigrams and number classes only, whatever the defaults say.
+    fn words_only() -> PipelineSettings {
         let mut settings = PipelineSettings::default();
+        settings.features.word_unigrams = true;
+        settings.features.word_bigrams = false;
+        settings.features.char_bigrams = false;
+        settings.features.number_classes = true;
+        settings.features.min_token_chars = 2;
+        settings.features.title_weight = 1;
+        settings
+    }
+
+    static DEFAULT: LazyLock<Pipeline> = LazyLock::new(|| Pipeline::new(&words_only()).unwrap());
+    static ALL_FEATURES: LazyLock<Pipeline> = LazyLock::new(|| {
+        let mut settings = words_only();
         settings.features.word_bigrams = true;
         settings.features.char_bigrams = true;
         Pipeline::new(&settings).unwrap()
@@ -530,7 +557,7 @@ mod tests {
         expect!["<YEAR> 全区 营收 <MONEY> 增长 <PCT> 投资 <MONEY> 提高 <PCT> <DATE> <DATE> <NUM> 项目"]
             .assert_eq(&features("2023年全区营收16万元，增长22.8%，投资11.7亿元，提高3个百分点。3月15日，共5个项目"));
         expect!["<DATE> 产值 <NUM> 人民币 <MONEY> <YEAR> 年底"].assert_eq(&features("1-2月产值3万，人民币5万元，2025年底"));
-        let mut settings = PipelineSettings::default();
+        let mut settings = words_only();
         settings.features.number_classes = false;
         let literal = Pipeline::new(&settings).unwrap();
         expect!["2023 营收 22.8%"].assert_eq(&literal.features("", "2023年营收22.8%").join(" "));
@@ -540,7 +567,7 @@ mod tests {
     fn stopwords_punctuation_and_short_words_are_not_features() {
         let f = DEFAULT.features("", "本报讯 近日，记者从高新区获悉，相关工作进一步开展。");
         assert_eq!(f, ["高新区"]);
-        let mut settings = PipelineSettings::default();
+        let mut settings = words_only();
         settings.stopwords.keep = vec!["记者".into()];
         settings.stopwords.extra = vec!["高新区".into()];
         let adjusted = Pipeline::new(&settings).unwrap();
@@ -550,7 +577,7 @@ mod tests {
 
     #[test]
     fn titles_bigrams_and_char_bigrams() {
-        let mut settings = PipelineSettings::default();
+        let mut settings = words_only();
         settings.features.word_bigrams = true;
         settings.features.char_bigrams = true;
         settings.features.title_weight = 2;
@@ -563,7 +590,7 @@ mod tests {
     fn user_lexicon_keeps_a_made_up_compound_whole() {
         let text = "星舟智链平台上线";
         assert!(!DEFAULT.features("", text).iter().any(|f| f == "星舟智链"));
-        let mut settings = PipelineSettings::default();
+        let mut settings = words_only();
         settings.segment.user_lexicon = vec![LexiconEntry { word: "星舟智链".into(), freq: 30_000, tag: Some("nz".into()) }];
         let p = Pipeline::new(&settings).unwrap();
         assert_eq!(p.features("", text)[0], "星舟智链");
@@ -578,9 +605,9 @@ mod tests {
     #[test]
     fn fingerprint_covers_settings_and_stopwords() {
         let base = DEFAULT.fingerprint();
-        assert_eq!(base, Pipeline::default_pipeline().fingerprint());
+        assert_eq!(base, Pipeline::new(&words_only()).unwrap().fingerprint());
         let changed = |edit: fn(&mut PipelineSettings)| {
-            let mut settings = PipelineSettings::default();
+            let mut settings = words_only();
             edit(&mut settings);
             Pipeline::new(&settings).unwrap().fingerprint()
         };
@@ -600,12 +627,34 @@ mod tests {
         assert_ne!(changed(|s| s.stopwords.keep.push("不存在的词".into())), base);
     }
 
+    /// The field names of a `Debug` dump, values blanked (defaults may change; fields must not
+    /// appear unnoticed).
+    fn shape(debug: &str) -> String {
+        let mut out = String::new();
+        let mut in_value = false;
+        for c in debug.chars() {
+            match c {
+                ':' => {
+                    in_value = true;
+                    out.push(c);
+                }
+                ',' | '{' | '}' | '[' | ']' => {
+                    in_value = false;
+                    out.push(c);
+                }
+                _ if in_value && !c.is_whitespace() => {}
+                _ => out.push(c),
+            }
+        }
+        out.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
     #[test]
     fn fingerprint_encoding_knows_every_setting() {
         // If bulletin-core adds a setting, this fails: add the field to `compute_fingerprint`, then
         // update the snapshot.
-        expect![[r"PipelineSettings { normalize: NormalizeSettings { fullwidth_to_halfwidth: true, unify_punctuation: true, traditional_to_simplified: true, lowercase_ascii: true }, segment: SegmentSettings { hmm: true, domain_lexicon: true, user_lexicon: [] }, stopwords: StopwordSettings { builtin: true, extra: [], keep: [] }, features: FeatureSettings { word_unigrams: true, word_bigrams: false, char_bigrams: false, number_classes: true, min_token_chars: 2, title_weight: 1 } }"]]
-            .assert_eq(&format!("{:?}", PipelineSettings::default()));
+        expect!["PipelineSettings { normalize: { fullwidth_to_halfwidth: , unify_punctuation: , traditional_to_simplified: , lowercase_ascii: }, segment: { hmm: , domain_lexicon: , user_lexicon: [] }, stopwords: { builtin: , extra: [], keep: [] }, features: { word_unigrams: , word_bigrams: , char_bigrams: , number_classes: , min_token_chars: , title_weight: } }"]
+            .assert_eq(&shape(&format!("{:?}", PipelineSettings::default())));
     }
 
     #[test]
