@@ -332,6 +332,12 @@ impl Model {
         };
         let mut tmp = tempfile::Builder::new().prefix(".bulletin-model-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
         tmp.write_all(&bytes).map_err(io)?;
+        // tempfile creates files readable by the owner only; a model is an ordinary data file.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
+        }
         tmp.as_file().sync_all().map_err(io)?;
         if let Some(ms) = std::env::var(HOLD_BEFORE_RENAME_ENV).ok().and_then(|v| v.parse::<u64>().ok()) {
             std::thread::sleep(std::time::Duration::from_millis(ms));

@@ -14,7 +14,13 @@ fn committed_default_model_is_what_the_readme_command_produces() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("default.bin");
     // The command as written in the README: `bulletin train --data data/train --out models/default.bin`.
-    Command::cargo_bin("bulletin").unwrap().current_dir(root()).args(["train", "--data", "data/train", "--out"]).arg(&out).assert().success();
+    Command::cargo_bin("bulletin")
+        .unwrap()
+        .current_dir(root())
+        .args(["train", "--data", "data/train", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
     let fresh = std::fs::read(&out).unwrap();
     let committed = std::fs::read(root().join("models/default.bin")).unwrap();
     assert!(

@@ -9,9 +9,6 @@ use anyhow::{Context, Result, bail};
 use bulletin_classifier::metrics::{Confusion, TagCounts, ThemeScores};
 use bulletin_classifier::{Registry, TagOptions, Tagger, TrainConfig, Trainer};
 use bulletin_core::{Granularity, Record, Taxonomy};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -357,22 +354,14 @@ fn spread(values: &[f64]) -> Spread {
     Spread { mean, std_dev: var.sqrt() }
 }
 
-/// Stratified assignment of records to `k` folds: records of each primary label (taxonomy
-/// order) are shuffled with the seeded generator and dealt round-robin, continuing across labels.
+/// Stratified, seeded assignment of records to `k` folds: the library's
+/// [`bulletin_classifier::cv::assign_folds`], which `bench/compare_sklearn.py` reproduces, so the
+/// peer comparison runs on the very same folds. Records with an unknown primary label (already
+/// rejected when reading) would go with the first theme.
 fn assign_folds(records: &[&Record], taxonomy: &Taxonomy, k: usize, seed: u64) -> Vec<usize> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut fold_of = vec![0; records.len()];
-    let mut next = 0;
-    for theme in 0..taxonomy.len() {
-        let mut members: Vec<usize> =
-            (0..records.len()).filter(|&i| records[i].labels.first().and_then(|l| taxonomy.index_of(l)) == Some(theme)).collect();
-        members.shuffle(&mut rng);
-        for i in members {
-            fold_of[i] = next % k;
-            next += 1;
-        }
-    }
-    fold_of
+    let keys: Vec<(&str, usize)> =
+        records.iter().map(|r| (r.id.as_str(), r.labels.first().and_then(|l| taxonomy.index_of(l)).unwrap_or(0))).collect();
+    bulletin_classifier::cv::assign_folds(&keys, k, seed)
 }
 
 fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig) -> Result<ExitCode> {
