@@ -1,16 +1,43 @@
-//! Reading and decoding pages: each input is read once, checked for changes during the read,
-//! decoded and split. A failing input is reported and skipped; the caller learns how many failed.
+//! Reading, decoding and splitting pages as streams, in bounded memory.
+//!
+//! Each input is read once, in chunks of [`CHUNK`] bytes. The encoding is decided on the first
+//! chunk with the same evidence, in the same order, as [`bulletin_segmenter::decode`] (a forced
+//! label, a byte-order mark, the NUL-byte pattern of UTF-16, UTF-8 validity, chardetng); for an
+//! input no larger than one chunk the decision is therefore the whole-file one. The bytes are
+//! then decoded incrementally, and the decoded text is cut into segments just before article
+//! heading lines (`# 标题`, not `## 小标题`). The splitter starts afresh at every heading, so
+//! splitting segment by segment and shifting offsets and indices gives exactly the pieces of
+//! splitting the whole page at once; a test checks it on every page fixture.
+//!
+//! Memory is bounded by the chunk, the longest run of text without a heading (cut by force, with
+//! a warning, beyond [`block_limit`] chars) and the batches in flight, not by the input size.
+//!
+//! Undecodable text: a forced encoding fails on the first malformed sequence; a detected one
+//! fails when more than 1 % of the characters are replacements, checked on the first chunk
+//! (before anything is written) and again over the whole input at its end (pieces already
+//! written then stay written, and a note says how many).
+//!
+//! A failing input is reported on stderr and skipped; the caller learns how many failed.
 
 use std::fs::{File, Metadata};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use anyhow::{Context, Result, anyhow, bail};
 use bulletin_core::{Granularity, Piece};
-use bulletin_segmenter::{SegmenterError, decode, split_page_with};
+use bulletin_segmenter::{SegmenterError, split_page_with};
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{Decoder, DecoderResult, Encoding, UTF_8, UTF_16BE, UTF_16LE};
 
 use crate::exit::ExitCode;
 use crate::report;
+
+/// Bytes read at a time; the encoding is decided on the first chunk.
+const CHUNK: usize = 1 << 20;
+
+/// Batches (pieces of about one chunk) decoded and split ahead of the one being processed.
+const BATCHES_AHEAD: usize = 2;
 
 /// Where a page comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,8 +63,8 @@ impl Source {
 pub struct InputConfig {
     /// Inputs in order.
     pub sources: Vec<Source>,
-    /// Forced encoding label.
-    pub encoding: Option<String>,
+    /// Forced encoding.
+    pub encoding: Option<&'static Encoding>,
     /// Longest piece processed, in chars.
     pub max_piece_chars: usize,
     /// Article or paragraph pieces.
@@ -47,11 +74,14 @@ pub struct InputConfig {
 impl InputConfig {
     /// Validates the raw arguments: an unknown `--encoding` label is an error up front.
     pub fn new(files: &[PathBuf], encoding: Option<String>, max_piece_chars: u64, granularity: Granularity) -> Result<Self> {
-        if let Some(label) = &encoding {
-            if let Err(e @ SegmenterError::UnknownEncoding { .. }) = decode(b"", Some(label)) {
-                return Err(anyhow!(e)).context("invalid --encoding");
-            }
-        }
+        let encoding = match encoding {
+            Some(label) => Some(
+                Encoding::for_label(label.trim().as_bytes())
+                    .ok_or_else(|| anyhow!(SegmenterError::UnknownEncoding { label }))
+                    .context("invalid --encoding")?,
+            ),
+            None => None,
+        };
         let sources = if files.is_empty() {
             vec![Source::Stdin]
         } else {
@@ -62,43 +92,461 @@ impl InputConfig {
     }
 }
 
-/// A decoded page.
-#[derive(Debug)]
-pub struct Page {
+/// The page a batch of pieces comes from.
+#[derive(Debug, Clone)]
+pub struct PageInfo {
     /// The input's name as given (`-` for stdin).
     pub source: String,
     /// The encoding used (`encoding_rs` name).
     pub encoding: &'static str,
-    /// The decoded text (BOM removed).
-    pub text: String,
 }
 
-/// Reads, decodes and splits every input, calling `each` with the page and its pieces. Input
-/// failures are reported on stderr and counted; an error returned by `each` (writing the
+/// What a command does with the pieces of each page, batch by batch, in input order.
+pub trait PageSink {
+    /// The next pieces of `page` (indices continue across batches).
+    fn pieces(&mut self, page: &PageInfo, pieces: Vec<Piece>) -> Result<()>;
+
+    /// The end of a page with some text, after `total` pieces.
+    fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()>;
+}
+
+/// What the reader hands to the sink.
+enum Event {
+    Pieces(PageInfo, Vec<Piece>),
+    End(PageInfo, usize),
+}
+
+impl Event {
+    fn deliver(self, sink: &mut impl PageSink) -> Result<()> {
+        match self {
+            Self::Pieces(page, pieces) => sink.pieces(&page, pieces),
+            Self::End(page, total) => sink.end_page(&page, total),
+        }
+    }
+}
+
+/// Reads, decodes and splits every input, handing the pieces to `sink` batch by batch. Input
+/// failures are reported on stderr and counted; an error returned by the sink (writing the
 /// output) stops everything.
-pub fn for_each_page(config: &InputConfig, mut each: impl FnMut(&Page, Vec<Piece>) -> Result<()>) -> Result<ExitCode> {
+///
+/// With `overlap`, a reader thread decodes and splits the next batches while the sink
+/// processes the current one (the sink runs on the calling thread, in input order).
+pub fn for_each_page(config: &InputConfig, overlap: bool, sink: &mut impl PageSink) -> Result<ExitCode> {
+    if !overlap {
+        return read_all(config, &mut |event: Event| event.deliver(sink));
+    }
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<Event>(BATCHES_AHEAD);
+        let reader = scope.spawn(move || read_all(config, &mut |event: Event| tx.send(event).map_err(|_| anyhow!("the output stopped"))));
+        let delivered = rx.iter().try_for_each(|event| event.deliver(sink));
+        // Dropping the receiver makes the reader's next send fail, so it stops early when the
+        // sink failed.
+        drop(rx);
+        let read = reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        delivered?;
+        read
+    })
+}
+
+fn read_all(config: &InputConfig, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<ExitCode> {
     let (mut failed, mut succeeded) = (0, 0);
     for source in &config.sources {
-        let page = match read_page(source, config.encoding.as_deref()) {
-            Ok(page) => page,
+        match read_source(source, config, emit)? {
+            Ok(()) => succeeded += 1,
             Err(err) => {
                 report::error(&err);
                 failed += 1;
-                continue;
             }
-        };
-        succeeded += 1;
-        if page.text.trim().is_empty() {
-            report::note(format_args!("{}: no text", page.source));
-            continue;
         }
-        let mut pieces = split_page_with(&page.text, config.granularity);
-        for piece in &mut pieces {
-            truncate_piece(piece, config.max_piece_chars, &page.source);
-        }
-        each(&page, pieces)?;
     }
     Ok(ExitCode::for_inputs(failed, succeeded))
+}
+
+/// Streams one input to `emit`. The outer error stops everything (the output failed), the
+/// inner one fails this input only.
+fn read_source(source: &Source, config: &InputConfig, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<Result<()>> {
+    let name = source.name();
+    match source {
+        Source::Stdin => {
+            let stdin = io::stdin();
+            let mut reader = stdin.lock();
+            let mut stream = PageStream::new(name, config);
+            let read = stream.run(&mut reader, emit)?;
+            Ok(read.map_err(|e| stream.failure(e)))
+        }
+        Source::File(path) => {
+            let (mut file, before) = match open(path) {
+                Ok(opened) => opened,
+                Err(err) => return Ok(Err(err)),
+            };
+            let mut stream = PageStream::new(name, config);
+            let read = {
+                let mut reader = test_hooks::wrap(&mut file, path);
+                stream.run(&mut reader, emit)?
+            };
+            if read.is_ok() {
+                warn_if_changed(path, &before, stream.bytes_read);
+            }
+            Ok(read.map_err(|e| stream.failure(e)))
+        }
+    }
+}
+
+/// Opens a file for reading, refusing directories, and returns its metadata before the read.
+fn open(path: &Path) -> Result<(File, Metadata)> {
+    let name = path.display();
+    let before = std::fs::metadata(path).with_context(|| format!("cannot read {name}"))?;
+    if before.is_dir() {
+        bail!("cannot read {name}: it is a directory");
+    }
+    let file = File::open(path).with_context(|| format!("cannot read {name}"))?;
+    Ok((file, before))
+}
+
+/// Reads a whole file once (lexicons), warning when it changed meanwhile.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let (mut file, before) = open(path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(before.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
+    warn_if_changed(path, &before, bytes.len() as u64);
+    Ok(bytes)
+}
+
+/// Warns when a regular file's size or modification time changed while it was read.
+fn warn_if_changed(path: &Path, before: &Metadata, bytes_read: u64) {
+    if !before.is_file() {
+        return;
+    }
+    if let Ok(after) = std::fs::metadata(path) {
+        let changed = before.len() != after.len() || before.modified().ok() != after.modified().ok();
+        if changed || after.len() != bytes_read {
+            report::warn(format_args!("{}: the file changed while it was being read; its contents may be inconsistent", path.display()));
+        }
+    }
+}
+
+/// How many malformed sequences an encoding may meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tolerance {
+    /// Any replacement is an error (forced encodings).
+    None,
+    /// More than 1 % replaced characters is an error (detected encodings).
+    OnePercent,
+}
+
+/// The decision taken on the first chunk.
+struct Detected {
+    encoding: &'static Encoding,
+    /// Byte-order mark bytes to skip.
+    skip: usize,
+    tolerance: Tolerance,
+}
+
+/// Decides the encoding from the first chunk (`eof`: the chunk is the whole input), with the
+/// rules of [`bulletin_segmenter::decode`].
+fn detect(prefix: &[u8], eof: bool, forced: Option<&'static Encoding>) -> Result<Detected, SegmenterError> {
+    if let Some(encoding) = forced {
+        let skip = match Encoding::for_bom(prefix) {
+            Some((bom, len)) if bom == encoding => len,
+            _ => 0,
+        };
+        return Ok(Detected { encoding, skip, tolerance: Tolerance::None });
+    }
+    if let Some((encoding, skip)) = Encoding::for_bom(prefix) {
+        return Ok(Detected { encoding, skip, tolerance: Tolerance::OnePercent });
+    }
+    let detected = |encoding| Ok(Detected { encoding, skip: 0, tolerance: Tolerance::OnePercent });
+    if prefix.is_empty() {
+        return detected(UTF_8);
+    }
+    if let Some(first_nul) = memchr_nul(prefix) {
+        return match utf16_without_bom(prefix, eof) {
+            Some(encoding) => detected(encoding),
+            None => Err(SegmenterError::BinaryInput { offset: first_nul }),
+        };
+    }
+    match std::str::from_utf8(prefix) {
+        Ok(_) => return detected(UTF_8),
+        // Valid up to a character cut by the end of the chunk.
+        Err(e) if !eof && e.error_len().is_none() => return detected(UTF_8),
+        Err(_) => {}
+    }
+    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+    detector.feed(prefix, true);
+    detected(detector.guess(None, Utf8Detection::Allow))
+}
+
+fn memchr_nul(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == 0)
+}
+
+fn is_utf16(encoding: &'static Encoding) -> bool {
+    encoding == UTF_16LE || encoding == UTF_16BE
+}
+
+/// The UTF-16 variant that the NUL bytes of the first chunk point to, confirmed by a strict
+/// trial decode (as in `bulletin_segmenter::decode`).
+fn utf16_without_bom(bytes: &[u8], eof: bool) -> Option<&'static Encoding> {
+    if eof && bytes.len() % 2 != 0 {
+        return None;
+    }
+    let (mut even_nul, mut odd_nul) = (0usize, 0usize);
+    for pair in bytes.chunks_exact(2) {
+        if let [even, odd] = pair {
+            even_nul += usize::from(*even == 0);
+            odd_nul += usize::from(*odd == 0);
+        }
+    }
+    let half = bytes.len() / 2;
+    let concentrated = |on: usize, off: usize| on * 100 >= (on + off) * 80 && off * 100 <= half * 5;
+    let encoding = if concentrated(odd_nul, even_nul) {
+        UTF_16LE
+    } else if concentrated(even_nul, odd_nul) {
+        UTF_16BE
+    } else {
+        return None;
+    };
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut text = String::with_capacity(decoder.max_utf8_buffer_length_without_replacement(bytes.len())?);
+    let (result, _) = decoder.decode_to_string_without_replacement(bytes, &mut text, eof);
+    let plausible = text.chars().all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{c}'));
+    (result == DecoderResult::InputEmpty && plausible).then_some(encoding)
+}
+
+/// Whether a line (without its `\n`) is an article heading for the splitter: `#` after
+/// whitespace, not `##`.
+fn is_heading(line: &str) -> bool {
+    let trimmed = line.trim_start();
+    trimmed.starts_with('#') && !trimmed.starts_with("##")
+}
+
+/// The longest run of text without a heading that is split as a whole, in chars; beyond it the
+/// text is cut by force (at a line end when possible).
+fn block_limit(max_piece_chars: usize) -> usize {
+    max_piece_chars.saturating_mul(4).max(1 << 20)
+}
+
+/// One input being streamed: decoder state, the decoded text not yet split, counters.
+struct PageStream<'c> {
+    config: &'c InputConfig,
+    /// Bytes read at a time ([`CHUNK`]; smaller in tests).
+    chunk: usize,
+    page: PageInfo,
+    decoder: Option<(Decoder, Tolerance)>,
+    /// Decoded text not yet split; it starts at a line start.
+    pending: String,
+    /// Chars of `pending`.
+    pending_chars: usize,
+    /// Char offset of `pending` in the page.
+    pending_offset: usize,
+    /// Byte offset in `pending` of the first line not yet examined for a heading.
+    line_start: usize,
+    /// Start of the last heading line found in `pending` after its first line.
+    last_heading: Option<usize>,
+    bytes_read: u64,
+    replaced: usize,
+    chars: usize,
+    pieces: usize,
+    articles: usize,
+    any_text: bool,
+    forced_cut: bool,
+}
+
+impl<'c> PageStream<'c> {
+    fn new(source: String, config: &'c InputConfig) -> Self {
+        Self {
+            config,
+            chunk: CHUNK,
+            page: PageInfo { source, encoding: UTF_8.name() },
+            decoder: None,
+            pending: String::new(),
+            pending_chars: 0,
+            pending_offset: 0,
+            line_start: 0,
+            last_heading: None,
+            bytes_read: 0,
+            replaced: 0,
+            chars: 0,
+            pieces: 0,
+            articles: 0,
+            any_text: false,
+            forced_cut: false,
+        }
+    }
+
+    /// An input failure, with a note when some of its pieces were already written.
+    fn failure(&self, err: anyhow::Error) -> anyhow::Error {
+        if self.pieces > 0 {
+            report::note(format_args!(
+                "{}: the first {} pieces of this input were written before the error",
+                self.page.source, self.pieces
+            ));
+        }
+        err
+    }
+
+    /// Reads, decodes and splits the whole input. Outer error: the output failed; inner: the
+    /// input did.
+    fn run(&mut self, reader: &mut dyn Read, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<Result<()>> {
+        let name = self.page.source.clone();
+        let mut chunk = vec![0u8; self.chunk];
+        loop {
+            let filled = match fill(reader, &mut chunk) {
+                Ok(n) => n,
+                Err(err) => {
+                    let what = if name == "-" { "cannot read standard input".to_owned() } else { format!("cannot read {name}") };
+                    return Ok(Err(anyhow!(err).context(what)));
+                }
+            };
+            let eof = filled < chunk.len();
+            let bytes = chunk.get(..filled).unwrap_or_default();
+            if let Err(err) = self.decode(bytes, eof) {
+                return Ok(Err(anyhow!(err).context(format!("{name}: cannot decode"))));
+            }
+            self.bytes_read += filled as u64;
+            self.cut(eof, emit)?;
+            if eof {
+                break;
+            }
+        }
+        if !self.any_text {
+            report::note(format_args!("{name}: no text"));
+            return Ok(Ok(()));
+        }
+        emit(Event::End(self.page.clone(), self.pieces))?;
+        Ok(Ok(()))
+    }
+
+    /// Decodes the next chunk onto `pending`, deciding the encoding on the first one.
+    fn decode(&mut self, bytes: &[u8], eof: bool) -> Result<(), SegmenterError> {
+        let first = self.decoder.is_none();
+        let mut rest = bytes;
+        if first {
+            let detected = detect(bytes, eof, self.config.encoding)?;
+            self.page.encoding = detected.encoding.name();
+            self.decoder = Some((detected.encoding.new_decoder_without_bom_handling(), detected.tolerance));
+            rest = bytes.get(detected.skip..).unwrap_or_default();
+        }
+        let Some((decoder, tolerance)) = self.decoder.as_mut() else { return Ok(()) };
+        let tolerance = *tolerance;
+        if !is_utf16(decoder.encoding()) {
+            if let Some(nul) = memchr_nul(rest) {
+                let base = usize::try_from(self.bytes_read).unwrap_or(usize::MAX) + (bytes.len() - rest.len());
+                return Err(SegmenterError::BinaryInput { offset: base + nul });
+            }
+        }
+        let before = self.pending.len();
+        loop {
+            let need = decoder.max_utf8_buffer_length_without_replacement(rest.len()).unwrap_or(rest.len().saturating_mul(3)).max(16);
+            self.pending.reserve(need);
+            let (result, read) = decoder.decode_to_string_without_replacement(rest, &mut self.pending, eof);
+            rest = rest.get(read..).unwrap_or_default();
+            match result {
+                DecoderResult::InputEmpty => break,
+                DecoderResult::OutputFull => {}
+                DecoderResult::Malformed(..) => {
+                    self.replaced += 1;
+                    self.pending.push('\u{FFFD}');
+                }
+            }
+        }
+        let added = self.pending.get(before..).unwrap_or_default();
+        let added_chars = added.chars().count();
+        self.chars += added_chars;
+        self.pending_chars += added_chars;
+        self.any_text = self.any_text || !added.trim().is_empty();
+        let encoding = decoder.encoding().name();
+        let too_many = match tolerance {
+            Tolerance::None => self.replaced > 0,
+            Tolerance::OnePercent => (first || eof) && self.replaced * 100 > self.chars,
+        };
+        if too_many {
+            return Err(SegmenterError::Undecodable { encoding, replaced: self.replaced, total: self.chars });
+        }
+        Ok(())
+    }
+
+    /// Splits and emits the decoded text up to the last heading line (everything at the end of
+    /// the input), cutting by force when a run without heading grows too long.
+    fn cut(&mut self, eof: bool, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<()> {
+        while let Some(nl) = self.pending.get(self.line_start..).and_then(|rest| rest.find('\n')) {
+            let line = self.pending.get(self.line_start..self.line_start + nl).unwrap_or_default();
+            if self.line_start > 0 && is_heading(line) {
+                self.last_heading = Some(self.line_start);
+            }
+            self.line_start += nl + 1;
+        }
+        if eof {
+            return self.emit_until(self.pending.len(), emit);
+        }
+        if let Some(heading) = self.last_heading {
+            self.emit_until(heading, emit)?;
+        }
+        let limit = block_limit(self.config.max_piece_chars);
+        if self.pending_chars > limit {
+            if !self.forced_cut {
+                self.forced_cut = true;
+                report::warn(format_args!(
+                    "{}: more than {limit} characters without an article heading; the text is split in blocks of about that size, \
+                     so an article may be cut in two",
+                    self.page.source
+                ));
+            }
+            let at = if self.line_start > 0 { self.line_start } else { self.pending.len() };
+            self.emit_until(at, emit)?;
+        }
+        Ok(())
+    }
+
+    /// Splits `pending[..end]`, emits its pieces and drops it from `pending`.
+    fn emit_until(&mut self, end: usize, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<()> {
+        let Some(segment) = self.pending.get(..end) else { return Ok(()) };
+        if segment.is_empty() {
+            return Ok(());
+        }
+        let granularity = self.config.granularity;
+        let mut pieces = split_page_with(segment, granularity);
+        let articles = match granularity {
+            Granularity::Article => pieces.len(),
+            // Paragraph pieces do not tell how many articles had no paragraph.
+            Granularity::Paragraph => split_page_with(segment, Granularity::Article).len(),
+        };
+        for piece in &mut pieces {
+            piece.index += self.pieces;
+            piece.start += self.pending_offset;
+            piece.end += self.pending_offset;
+            if let Some(article) = piece.article_index.as_mut() {
+                *article += self.articles;
+            }
+            truncate_piece(piece, self.config.max_piece_chars, &self.page.source);
+        }
+        let segment_chars = if end == self.pending.len() { self.pending_chars } else { segment.chars().count() };
+        self.pieces += pieces.len();
+        self.articles += articles;
+        self.pending_offset += segment_chars;
+        self.pending_chars -= segment_chars;
+        self.pending.drain(..end);
+        self.line_start = self.line_start.saturating_sub(end);
+        self.last_heading = None;
+        if !pieces.is_empty() {
+            emit(Event::Pieces(self.page.clone(), pieces))?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads until `buf` is full or the input ends; returns the bytes read.
+fn fill(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while let Some(rest) = buf.get_mut(filled..).filter(|rest| !rest.is_empty()) {
+        match reader.read(rest) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// Cuts a piece's text to its first `max` chars, with a warning.
@@ -113,41 +561,139 @@ fn truncate_piece(piece: &mut Piece, max: usize, source: &str) {
     }
 }
 
-/// Reads and decodes one input.
-pub fn read_page(source: &Source, encoding: Option<&str>) -> Result<Page> {
-    let name = source.name();
-    let bytes = match source {
-        Source::Stdin => {
-            let mut bytes = Vec::new();
-            io::stdin().lock().read_to_end(&mut bytes).context("cannot read standard input")?;
-            bytes
+/// Test-only fault injection, for the reliability tests of `tests/reliability.rs`. Not a user
+/// feature: the variables are undocumented outside this module and may change at any time.
+///
+/// - `BULLETIN_TEST_FAIL_READ=SUBSTRING`: reading a file whose path contains `SUBSTRING` fails
+///   with an I/O error after its first successful read.
+/// - `BULLETIN_TEST_GROW_WHILE_READ=SUBSTRING`: after the first read of such a file, a line is
+///   appended to it (a file changing while it is read).
+mod test_hooks {
+    use std::io::{self, Read, Write};
+    use std::path::{Path, PathBuf};
+
+    /// A reader with the faults the environment asks for.
+    pub struct Hooked<'a> {
+        inner: &'a mut dyn Read,
+        reads: usize,
+        fail: bool,
+        grow: Option<PathBuf>,
+    }
+
+    fn wanted(var: &str, path: &Path) -> bool {
+        std::env::var_os(var).is_some_and(|s| !s.is_empty() && path.to_string_lossy().contains(&*s.to_string_lossy()))
+    }
+
+    /// Wraps `inner` (reading `path`).
+    pub fn wrap<'a>(inner: &'a mut dyn Read, path: &Path) -> Hooked<'a> {
+        Hooked {
+            inner,
+            reads: 0,
+            fail: wanted("BULLETIN_TEST_FAIL_READ", path),
+            grow: wanted("BULLETIN_TEST_GROW_WHILE_READ", path).then(|| path.to_path_buf()),
         }
-        Source::File(path) => read_file(path)?,
-    };
-    let decoded = decode(&bytes, encoding).with_context(|| format!("{name}: cannot decode"))?;
-    Ok(Page { source: name, encoding: decoded.encoding, text: decoded.text })
+    }
+
+    impl Read for Hooked<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.reads > 0 && self.fail {
+                return Err(io::Error::other("injected read failure (BULLETIN_TEST_FAIL_READ)"));
+            }
+            let n = self.inner.read(buf)?;
+            self.reads += 1;
+            if let Some(path) = self.grow.take() {
+                std::fs::OpenOptions::new().append(true).open(path)?.write_all("\n追加的一行。\n".as_bytes())?;
+            }
+            Ok(n)
+        }
+    }
 }
 
-/// Reads a whole file once, warning when its size or modification time changed meanwhile.
-pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let name = path.display();
-    let before = std::fs::metadata(path).with_context(|| format!("cannot read {name}"))?;
-    if before.is_dir() {
-        bail!("cannot read {name}: it is a directory");
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heading_lines_are_single_hash_after_whitespace() {
+        assert!(is_heading("# 标题"));
+        assert!(is_heading("\u{3000}#标题\r"));
+        assert!(is_heading("#"));
+        assert!(!is_heading("## 小标题"));
+        assert!(!is_heading("正文 # 不是"));
     }
-    let mut file = File::open(path).with_context(|| format!("cannot read {name}"))?;
-    let mut bytes = Vec::with_capacity(usize::try_from(before.len()).unwrap_or(0));
-    file.read_to_end(&mut bytes).with_context(|| format!("cannot read {name}"))?;
-    if before.is_file() {
-        if let Ok(after) = std::fs::metadata(path) {
-            if changed(&before, &after) || after.len() != bytes.len() as u64 {
-                report::warn(format_args!("{name}: the file changed while it was being read; its contents may be inconsistent"));
+
+    /// Streams `bytes` in chunks of `chunk` bytes and returns the pieces.
+    fn stream(bytes: &[u8], chunk: usize, config: &InputConfig) -> (Vec<Piece>, &'static str) {
+        let mut stream = PageStream::new("page".to_owned(), config);
+        stream.chunk = chunk;
+        let mut pieces = Vec::new();
+        let mut reader = bytes;
+        let read = stream
+            .run(&mut reader, &mut |event| {
+                if let Event::Pieces(_, batch) = event {
+                    pieces.extend(batch);
+                }
+                Ok(())
+            })
+            .unwrap();
+        read.unwrap();
+        (pieces, stream.page.encoding)
+    }
+
+    fn page_fixtures() -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        for dir in ["tests/fixtures/pages", "data/samples"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                files.push(entry.unwrap().path());
+            }
+        }
+        files.sort();
+        assert!(files.len() >= 10);
+        files
+    }
+
+    #[test]
+    fn streaming_in_small_chunks_gives_the_pieces_of_the_whole_page() {
+        for path in page_fixtures() {
+            let bytes = std::fs::read(&path).unwrap();
+            let whole = bulletin_segmenter::decode(&bytes, None).unwrap();
+            // Pages repeated, so that headings fall everywhere relative to the chunk edges.
+            let twice = [
+                bytes.clone(),
+                bytes.get(whole.had_bom.then_some(if whole.encoding == "UTF-8" { 3 } else { 2 }).unwrap_or(0)..).unwrap().to_vec(),
+            ]
+            .concat();
+            let text = format!("{}{}", whole.text, whole.text);
+            for granularity in [Granularity::Article, Granularity::Paragraph] {
+                let expected = split_page_with(&text, granularity);
+                let config = InputConfig::new(&[], Some(whole.encoding.to_owned()), 1_000_000, granularity).unwrap();
+                // The first chunk must hold the BOM (3 bytes); a real first chunk is 1 MiB.
+                for chunk in [3, 4, 7, 64, 1000, CHUNK] {
+                    let (pieces, encoding) = stream(&twice, chunk, &config);
+                    assert_eq!(encoding, whole.encoding);
+                    assert_eq!(pieces, expected, "{} {granularity:?} chunk {chunk}", path.display());
+                }
+                let detected = InputConfig { encoding: None, ..config };
+                assert_eq!(stream(&twice, CHUNK, &detected), (expected, whole.encoding), "{}", path.display());
             }
         }
     }
-    Ok(bytes)
-}
 
-fn changed(before: &Metadata, after: &Metadata) -> bool {
-    before.len() != after.len() || before.modified().ok() != after.modified().ok()
+    #[test]
+    fn a_long_run_without_heading_is_cut_by_force() {
+        let config = InputConfig::new(&[], None, 10, Granularity::Article).unwrap();
+        let line = "高新区招商引资项目签约落地。\n".repeat(100_000);
+        let (pieces, _) = stream(line.as_bytes(), 4096, &config);
+        assert!(pieces.len() > 1);
+        assert_eq!(pieces.last().unwrap().end, line.chars().count() - 1);
+        assert!(pieces.iter().enumerate().all(|(i, p)| p.index == i && p.text.chars().count() <= 10));
+    }
+
+    #[test]
+    fn block_limit_has_a_floor() {
+        assert_eq!(block_limit(10), 1 << 20);
+        assert_eq!(block_limit(1_000_000), 4_000_000);
+        assert_eq!(block_limit(usize::MAX), usize::MAX);
+    }
 }

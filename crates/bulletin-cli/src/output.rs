@@ -54,6 +54,23 @@ impl<W: Write> Emitter<W> {
         Ok(())
     }
 
+    /// Writes one record already serialised as JSON (by [`to_json`]).
+    pub fn json_record(&mut self, json: &[u8]) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                self.out.write_all(if self.written == 0 { b"\n" } else { b",\n" })?;
+                self.out.write_all(json)?;
+            }
+            Format::Jsonl => {
+                self.out.write_all(json)?;
+                self.out.write_all(b"\n")?;
+            }
+            Format::Table => {}
+        }
+        self.written += 1;
+        Ok(())
+    }
+
     /// Ends the output (`]` for the JSON array) and flushes.
     pub fn finish(mut self) -> io::Result<()> {
         if self.format == Format::Json {
@@ -61,6 +78,12 @@ impl<W: Write> Emitter<W> {
         }
         self.out.flush()
     }
+}
+
+/// A record serialised as one line of JSON, for [`Emitter::json_record`]: lets worker threads
+/// serialise while the output stays in order.
+pub fn to_json<T: Serialize>(record: &T) -> serde_json::Result<Vec<u8>> {
+    serde_json::to_vec(record)
 }
 
 /// A table sized to the terminal (120 columns when standard output is not one).

@@ -10,14 +10,10 @@ use rayon::prelude::*;
 
 use crate::cli::{ClassifyArgs, Format};
 use crate::exit::ExitCode;
-use crate::input::{self, InputConfig};
+use crate::input::{self, InputConfig, PageInfo, PageSink};
 use crate::jsonl::{ClassifyRecord, PieceRecord};
 use crate::model;
 use crate::output::{self, Emitter, Stdout};
-
-/// Pieces tagged in parallel before their results are written: bounds memory on huge pages
-/// while keeping every core busy.
-const BLOCK: usize = 256;
 
 /// Validated `classify` options.
 #[derive(Debug)]
@@ -57,31 +53,58 @@ impl ClassifyConfig {
 pub fn run(config: &ClassifyConfig) -> Result<ExitCode> {
     let tagger = model::load_tagger(config.model.as_deref())?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(config.threads).build().context("cannot start the worker threads")?;
-    let mut emitter = Emitter::new(output::stdout(), config.format)?;
-    let code = input::for_each_page(&config.input, |page, pieces| {
-        let mut rows = Vec::new();
-        let mut pieces = pieces.into_iter().peekable();
-        let total = pieces.len();
-        while pieces.peek().is_some() {
-            let block: Vec<Piece> = pieces.by_ref().take(BLOCK).collect();
-            let results: Vec<Tagged> =
-                pool.install(|| block.into_par_iter().map(|piece| tagger.tag_piece(piece, config.options)).collect());
-            for t in &results {
-                if config.format == Format::Table {
-                    rows.push(table_row(&tagger, t));
-                } else {
-                    let piece = PieceRecord::new(&page.source, page.encoding, &t.piece);
-                    emitter.record(&ClassifyRecord::new(piece, &t.prediction, tagger.model().taxonomy()))?;
-                }
+    // With several workers, a reader thread decodes and splits the next batch meanwhile.
+    let overlap = pool.current_num_threads() > 1;
+    let mut sink =
+        ClassifySink { tagger: &tagger, pool: &pool, config, emitter: Emitter::new(output::stdout(), config.format)?, rows: Vec::new() };
+    let code = input::for_each_page(&config.input, overlap, &mut sink)?;
+    sink.emitter.finish()?;
+    Ok(code)
+}
+
+/// Tags each batch in parallel and writes the results in input order.
+struct ClassifySink<'a> {
+    tagger: &'a Tagger,
+    pool: &'a rayon::ThreadPool,
+    config: &'a ClassifyConfig,
+    emitter: Emitter<Stdout>,
+    /// Table rows of the current page.
+    rows: Vec<[String; 6]>,
+}
+
+/// One tagged piece, ready to write.
+enum Done {
+    Json(Vec<u8>),
+    Row(Box<[String; 6]>),
+}
+
+impl PageSink for ClassifySink<'_> {
+    fn pieces(&mut self, page: &PageInfo, pieces: Vec<Piece>) -> Result<()> {
+        let (tagger, config) = (self.tagger, self.config);
+        let tag = |piece: Piece| -> serde_json::Result<Done> {
+            let t = tagger.tag_piece(piece, config.options);
+            if config.format == Format::Table {
+                return Ok(Done::Row(Box::new(table_row(tagger, &t))));
+            }
+            let piece = PieceRecord::new(&page.source, page.encoding, &t.piece);
+            output::to_json(&ClassifyRecord::new(piece, &t.prediction, tagger.model().taxonomy())).map(Done::Json)
+        };
+        let results: Vec<serde_json::Result<Done>> = self.pool.install(|| pieces.into_par_iter().map(tag).collect());
+        for result in results {
+            match result? {
+                Done::Json(json) => self.emitter.json_record(&json)?,
+                Done::Row(row) => self.rows.push(*row),
             }
         }
-        if config.format == Format::Table {
-            write_table(emitter.out(), &page.source, page.encoding, total, rows)?;
+        Ok(())
+    }
+
+    fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
+        if self.config.format == Format::Table {
+            write_table(self.emitter.out(), &page.source, page.encoding, total, std::mem::take(&mut self.rows))?;
         }
         Ok(())
-    })?;
-    emitter.finish()?;
-    Ok(code)
+    }
 }
 
 fn table_row(tagger: &Tagger, result: &Tagged) -> [String; 6] {

@@ -5,14 +5,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
 use bulletin_classifier::{Model, Registry};
-use bulletin_core::{LexiconEntry, PipelineSettings};
+use bulletin_core::{LexiconEntry, Piece, PipelineSettings};
 use bulletin_segmenter::{Pipeline, SegmenterError, parse_lexicon};
+use comfy_table::Table;
 
 use crate::cli::{Format, SegmentArgs};
 use crate::exit::ExitCode;
-use crate::input::{self, InputConfig};
+use crate::input::{self, InputConfig, PageInfo, PageSink};
 use crate::jsonl::{PieceRecord, SegmentRecord};
-use crate::output::{self, Emitter};
+use crate::output::{self, Emitter, Stdout};
 
 /// Validated `segment` options.
 #[derive(Debug)]
@@ -68,31 +69,52 @@ pub fn run(config: &SegmentConfig) -> Result<ExitCode> {
         settings.segment.user_lexicon = read_lexicons(&config.dicts)?;
         Pipeline::new(&settings).context("cannot build the text pipeline")?
     };
-    let mut emitter = Emitter::new(output::stdout(), config.format)?;
-    let code = input::for_each_page(&config.input, |page, pieces| {
-        let mut table = output::table(&["#", "title", "tokens", "features"]);
+    let mut sink = SegmentSink { pipeline, emitter: Emitter::new(output::stdout(), config.format)?, format: config.format, table: None };
+    let code = input::for_each_page(&config.input, false, &mut sink)?;
+    sink.emitter.finish()?;
+    Ok(code)
+}
+
+/// Writes each piece's analysis as it comes; a table is printed whole at the end of its page.
+struct SegmentSink {
+    pipeline: Pipeline,
+    emitter: Emitter<Stdout>,
+    format: Format,
+    table: Option<Table>,
+}
+
+impl PageSink for SegmentSink {
+    fn pieces(&mut self, page: &PageInfo, pieces: Vec<Piece>) -> Result<()> {
         for piece in &pieces {
-            let analysis = pipeline.analyze(&piece.text);
-            let features = pipeline.features(piece.title.as_deref().unwrap_or(""), &piece.text);
-            if config.format == Format::Table {
+            let analysis = self.pipeline.analyze(&piece.text);
+            let features = self.pipeline.features(piece.title.as_deref().unwrap_or(""), &piece.text);
+            if self.format == Format::Table {
                 let tokens: Vec<&str> = analysis.tokens.iter().map(|t| t.text.as_str()).filter(|t| !t.trim().is_empty()).collect();
-                table.add_row([
+                self.table.get_or_insert_with(new_table).add_row([
                     piece.index.to_string(),
                     output::truncate(piece.title.as_deref().unwrap_or(""), 24),
                     output::truncate(&tokens.join(" / "), 50),
                     output::truncate(&features.join(" "), 50),
                 ]);
             } else {
-                emitter.record(&SegmentRecord::new(PieceRecord::new(&page.source, page.encoding, piece), &analysis, &features))?;
+                self.emitter.record(&SegmentRecord::new(PieceRecord::new(&page.source, page.encoding, piece), &analysis, &features))?;
             }
         }
-        if config.format == Format::Table {
-            let out = emitter.out();
-            writeln!(out, "{} ({}): {} pieces", page.source, page.encoding, pieces.len())?;
+        Ok(())
+    }
+
+    fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
+        if self.format == Format::Table {
+            let table = self.table.take().unwrap_or_else(new_table);
+            let out = self.emitter.out();
+            writeln!(out, "{} ({}): {} pieces", page.source, page.encoding, total)?;
             writeln!(out, "{table}")?;
         }
         Ok(())
-    })?;
-    emitter.finish()?;
-    Ok(code)
+    }
+}
+
+/// The table of one page's pieces.
+fn new_table() -> Table {
+    output::table(&["#", "title", "tokens", "features"])
 }

@@ -3,13 +3,14 @@
 use std::io::Write;
 
 use anyhow::Result;
-use bulletin_core::Granularity;
+use bulletin_core::{Granularity, Piece};
+use comfy_table::Table;
 
 use crate::cli::{Format, SplitArgs};
 use crate::exit::ExitCode;
-use crate::input::{self, InputConfig};
+use crate::input::{self, InputConfig, PageInfo, PageSink};
 use crate::jsonl::PieceRecord;
-use crate::output::{self, Emitter};
+use crate::output::{self, Emitter, Stdout};
 
 /// Validated `split` options.
 #[derive(Debug)]
@@ -33,40 +34,65 @@ impl SplitConfig {
 
 /// Runs `split`.
 pub fn run(config: &SplitConfig) -> Result<ExitCode> {
-    let mut emitter = Emitter::new(output::stdout(), config.format)?;
-    let code = input::for_each_page(&config.input, |page, pieces| {
-        if config.format == Format::Table {
-            let paragraphs = config.input.granularity == Granularity::Paragraph;
-            let mut header = vec!["#", "kind", "title", "byline", "chars", "text"];
-            if paragraphs {
-                header.splice(1..1, ["article", "para", "section"]);
-            }
-            let mut table = output::table(&header);
-            for p in &pieces {
-                let mut row = vec![
-                    p.index.to_string(),
-                    p.kind.as_str().to_owned(),
-                    output::truncate(p.title.as_deref().unwrap_or(""), 30),
-                    p.byline.clone().or_else(|| p.credit.as_ref().map(|c| format!("图片来源:{c}"))).unwrap_or_default(),
-                    format!("{}..{}", p.start, p.end),
-                    output::truncate(&p.text, 40),
-                ];
-                if paragraphs {
-                    let opt = |v: Option<usize>| v.map(|v| v.to_string()).unwrap_or_default();
-                    row.splice(1..1, [opt(p.article_index), opt(p.paragraph), output::truncate(p.section.as_deref().unwrap_or(""), 16)]);
-                }
-                table.add_row(row);
-            }
-            let out = emitter.out();
-            writeln!(out, "{} ({}): {} pieces", page.source, page.encoding, pieces.len())?;
-            writeln!(out, "{table}")?;
-        } else {
+    let paragraphs = config.input.granularity == Granularity::Paragraph;
+    let mut sink = SplitSink { emitter: Emitter::new(output::stdout(), config.format)?, format: config.format, paragraphs, table: None };
+    let code = input::for_each_page(&config.input, false, &mut sink)?;
+    sink.emitter.finish()?;
+    Ok(code)
+}
+
+/// Writes pieces as they come; a table is printed whole at the end of its page.
+struct SplitSink {
+    emitter: Emitter<Stdout>,
+    format: Format,
+    paragraphs: bool,
+    table: Option<Table>,
+}
+
+impl PageSink for SplitSink {
+    fn pieces(&mut self, page: &PageInfo, pieces: Vec<Piece>) -> Result<()> {
+        if self.format != Format::Table {
             for piece in &pieces {
-                emitter.record(&PieceRecord::new(&page.source, page.encoding, piece))?;
+                self.emitter.record(&PieceRecord::new(&page.source, page.encoding, piece))?;
             }
+            return Ok(());
+        }
+        let paragraphs = self.paragraphs;
+        let table = self.table.get_or_insert_with(|| new_table(paragraphs));
+        for p in &pieces {
+            let mut row = vec![
+                p.index.to_string(),
+                p.kind.as_str().to_owned(),
+                output::truncate(p.title.as_deref().unwrap_or(""), 30),
+                p.byline.clone().or_else(|| p.credit.as_ref().map(|c| format!("图片来源:{c}"))).unwrap_or_default(),
+                format!("{}..{}", p.start, p.end),
+                output::truncate(&p.text, 40),
+            ];
+            if paragraphs {
+                let opt = |v: Option<usize>| v.map(|v| v.to_string()).unwrap_or_default();
+                row.splice(1..1, [opt(p.article_index), opt(p.paragraph), output::truncate(p.section.as_deref().unwrap_or(""), 16)]);
+            }
+            table.add_row(row);
         }
         Ok(())
-    })?;
-    emitter.finish()?;
-    Ok(code)
+    }
+
+    fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
+        if self.format == Format::Table {
+            let table = self.table.take().unwrap_or_else(|| new_table(self.paragraphs));
+            let out = self.emitter.out();
+            writeln!(out, "{} ({}): {} pieces", page.source, page.encoding, total)?;
+            writeln!(out, "{table}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The table of one page's pieces.
+fn new_table(paragraphs: bool) -> Table {
+    let mut header = vec!["#", "kind", "title", "byline", "chars", "text"];
+    if paragraphs {
+        header.splice(1..1, ["article", "para", "section"]);
+    }
+    output::table(&header)
 }
