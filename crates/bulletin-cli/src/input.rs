@@ -659,11 +659,12 @@ mod tests {
             let bytes = std::fs::read(&path).unwrap();
             let whole = bulletin_segmenter::decode(&bytes, None).unwrap();
             // Pages repeated, so that headings fall everywhere relative to the chunk edges.
-            let twice = [
-                bytes.clone(),
-                bytes.get(whole.had_bom.then_some(if whole.encoding == "UTF-8" { 3 } else { 2 }).unwrap_or(0)..).unwrap().to_vec(),
-            ]
-            .concat();
+            let bom = match (whole.had_bom, whole.encoding) {
+                (false, _) => 0,
+                (true, "UTF-8") => 3,
+                (true, _) => 2,
+            };
+            let twice = [bytes.as_slice(), bytes.get(bom..).unwrap()].concat();
             let text = format!("{}{}", whole.text, whole.text);
             for granularity in [Granularity::Article, Granularity::Paragraph] {
                 let expected = split_page_with(&text, granularity);
