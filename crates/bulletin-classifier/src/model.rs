@@ -390,8 +390,8 @@ impl Model {
     /// features are dropped.
     pub(crate) fn vectorize(&self, pipeline: &Pipeline, title: &str, text: &str, ids: &mut Vec<u32>) -> SparseVec {
         ids.clear();
-        pipeline.for_each_feature(title, text, |f| {
-            if let Some(id) = self.vocab.get(f) {
+        pipeline.for_each_feature_ref(title, text, |f| {
+            if let Some(id) = self.vocab.get_feature(f) {
                 ids.push(id);
             }
         });

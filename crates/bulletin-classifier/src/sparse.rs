@@ -1,5 +1,6 @@
 //! Sparse feature vectors and the vocabulary that numbers features.
 
+use bulletin_segmenter::Feature;
 use rustc_hash::FxHashMap;
 
 /// A sparse feature vector: `(feature id, count)` pairs sorted by id, ids unique, counts > 0.
@@ -19,12 +20,30 @@ pub fn to_sparse(mut ids: Vec<u32>) -> SparseVec {
     out
 }
 
+/// Adds up sparse vectors given as one list of `(id, count)` pairs (any order, repeats allowed).
+#[must_use]
+pub fn sum_sparse(mut pairs: Vec<(u32, u32)>) -> SparseVec {
+    pairs.sort_unstable_by_key(|&(id, _)| id);
+    let mut out: SparseVec = Vec::with_capacity(pairs.len());
+    for (id, n) in pairs {
+        match out.last_mut() {
+            Some((last, m)) if *last == id => *m = m.saturating_add(n),
+            _ => out.push((id, n)),
+        }
+    }
+    out
+}
+
 /// Numbers feature strings. Ids are assigned in insertion order while training and made
 /// canonical (sorted by string) when a model is finalised, so a model's bytes never depend on
 /// the order in which documents were seen.
+///
+/// Character bigrams (`[招商]`, the most frequent features) are also indexed by an integer key,
+/// so the hot path looks them up without building or hashing a string.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Vocabulary {
     ids: FxHashMap<Box<str>, u32>,
+    pairs: FxHashMap<u64, u32>,
     words: Vec<Box<str>>,
 }
 
@@ -38,26 +57,62 @@ impl Vocabulary {
     /// Builds a vocabulary from words in id order.
     #[must_use]
     pub fn from_words(words: Vec<Box<str>>) -> Self {
-        let ids = words.iter().enumerate().map(|(i, w)| (w.clone(), id_of(i))).collect();
-        Self { ids, words }
+        let mut v = Self { ids: FxHashMap::default(), pairs: FxHashMap::default(), words: Vec::with_capacity(words.len()) };
+        for w in words {
+            v.push(w);
+        }
+        v
     }
 
-    /// The id of `word`, if known.
+    fn push(&mut self, word: Box<str>) -> u32 {
+        let id = id_of(self.words.len());
+        match Feature::parse_pair(&word) {
+            Some((a, b)) => {
+                self.pairs.insert(Feature::pair_key(a, b), id);
+            }
+            None => {
+                self.ids.insert(word.clone(), id);
+            }
+        }
+        self.words.push(word);
+        id
+    }
+
+    /// The id of `word` (any canonical feature string), if known.
     #[must_use]
     pub fn get(&self, word: &str) -> Option<u32> {
-        self.ids.get(word).copied()
+        match Feature::parse_pair(word) {
+            Some((a, b)) => self.pairs.get(&Feature::pair_key(a, b)).copied(),
+            None => self.ids.get(word).copied(),
+        }
+    }
+
+    /// The id of a feature as the pipeline emits it, if known.
+    #[must_use]
+    pub fn get_feature(&self, feature: Feature<'_>) -> Option<u32> {
+        match feature {
+            Feature::CharPair(a, b) => self.pairs.get(&Feature::pair_key(a, b)).copied(),
+            Feature::Text(t) => self.ids.get(t).copied(),
+            _ => None,
+        }
     }
 
     /// The id of `word`, adding it if new.
     pub fn intern(&mut self, word: &str) -> u32 {
-        if let Some(&id) = self.ids.get(word) {
+        match self.get(word) {
+            Some(id) => id,
+            None => self.push(word.into()),
+        }
+    }
+
+    /// The id of a feature as the pipeline emits it, adding it if new.
+    pub fn intern_feature(&mut self, feature: Feature<'_>) -> u32 {
+        if let Some(id) = self.get_feature(feature) {
             return id;
         }
-        let id = id_of(self.words.len());
-        let word: Box<str> = word.into();
-        self.words.push(word.clone());
-        self.ids.insert(word, id);
-        id
+        let mut s = String::new();
+        feature.write_to(&mut s);
+        self.push(s.into_boxed_str())
     }
 
     /// The word with this id.

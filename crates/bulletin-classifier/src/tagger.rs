@@ -6,6 +6,7 @@ use bulletin_core::{Granularity, Piece, ThemeIndex};
 use bulletin_segmenter::{Pipeline, split_page_with};
 
 use crate::plugin::argmax;
+use crate::sparse::{SparseVec, sum_sparse};
 use crate::{ClassifierError, Model, Registry};
 
 /// Per-call options of [`Tagger`].
@@ -151,11 +152,20 @@ impl Tagger {
     /// paragraphs, else one passage).
     #[must_use]
     pub fn predict(&self, title: &str, text: &str, paragraphs: bool, options: TagOptions) -> Prediction {
-        let mut ids = Vec::new();
-        let x = self.model.vectorize(&self.pipeline, title, text, &mut ids);
-        let log = self.model.predict_log_proba(&x);
-        let scores: Vec<f64> = log.iter().map(|v| v.exp()).collect();
         let policy = self.model.policy();
+        // An article is featurised once, paragraph by paragraph: the pipeline's features are
+        // additive over lines, so the article's vector is the sum of its title's and its
+        // paragraphs' vectors, and each paragraph's own decision comes for free.
+        let mut shares = None;
+        let x = if paragraphs {
+            let (x, s) = self.article_vector(title, text, policy.tag_min_confidence);
+            shares = Some(s);
+            x
+        } else {
+            let mut ids = Vec::new();
+            self.model.vectorize(&self.pipeline, title, text, &mut ids)
+        };
+        let scores: Vec<f64> = self.model.predict_log_proba(&x).iter().map(|v| v.exp()).collect();
         let fallback = self.model.taxonomy().fallback();
         let top = argmax(&scores);
         let runner_up = runner_up(&scores, top);
@@ -165,10 +175,9 @@ impl Tagger {
 
         let mut tags = vec![theme];
         if theme != fallback {
-            let mut extra: Vec<ThemeIndex> = if paragraphs {
-                self.paragraph_themes(text, policy.tag_min_confidence, policy.tag_min_share)
-            } else {
-                (0..scores.len()).filter(|&t| scores[t] >= policy.tag_min_score).collect()
+            let mut extra: Vec<ThemeIndex> = match &shares {
+                Some(shares) => (0..shares.len()).filter(|&t| shares[t] >= policy.tag_min_share).collect(),
+                None => (0..scores.len()).filter(|&t| scores[t] >= policy.tag_min_score).collect(),
             };
             extra.retain(|&t| t != theme && t != fallback);
             extra.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
@@ -179,15 +188,21 @@ impl Tagger {
         Prediction { theme, confidence: scores[theme], abstained, scores, tags, why, runner_up }
     }
 
-    /// Themes that win a share of at least `min_share` of the text's characters among its
-    /// paragraphs decided with confidence at least `min_confidence`.
-    fn paragraph_themes(&self, text: &str, min_confidence: f64, min_share: f64) -> Vec<ThemeIndex> {
-        let mut ids = Vec::new();
+    /// The article's sparse vector, and per theme the share of the article's characters in
+    /// paragraphs that theme wins with confidence at least `min_confidence`.
+    fn article_vector(&self, title: &str, text: &str, min_confidence: f64) -> (SparseVec, Vec<f64>) {
         let n = self.model.taxonomy().len();
+        let mut ids = Vec::new();
+        let title_vec = self.model.vectorize(&self.pipeline, title, "", &mut ids);
+        let mut all: Vec<(u32, u32)> = title_vec;
         let mut chars = vec![0usize; n];
         let mut total = 0usize;
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            let len = line.chars().count();
+        for line in text.split('\n') {
+            let trimmed = line.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            let len = trimmed.chars().count();
             total += len;
             let x = self.model.vectorize(&self.pipeline, "", line, &mut ids);
             let scores: Vec<f64> = self.model.predict_log_proba(&x).iter().map(|v| v.exp()).collect();
@@ -195,11 +210,10 @@ impl Tagger {
             if scores[best] >= min_confidence {
                 chars[best] += len;
             }
+            all.extend_from_slice(&x);
         }
-        if total == 0 {
-            return Vec::new();
-        }
-        (0..n).filter(|&t| chars[t] as f64 / total as f64 >= min_share).collect()
+        let shares = chars.iter().map(|&c| if total == 0 { 0.0 } else { c as f64 / total as f64 }).collect();
+        (sum_sparse(all), shares)
     }
 
     fn explain(&self, x: &[(u32, u32)], top: ThemeIndex, runner_up: ThemeIndex, k: usize) -> Vec<Reason> {

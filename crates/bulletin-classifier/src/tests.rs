@@ -314,6 +314,18 @@ fn tags_include_the_primary_theme_and_never_other_as_a_secondary() {
     assert!((p.confidence - p.scores[p.theme]).abs() < 1e-15);
 }
 
+#[test]
+fn an_article_scored_by_paragraphs_equals_the_article_scored_whole() {
+    let tagger = Tagger::from_model(train(&mini_corpus(), 1)).unwrap();
+    let title = "高新区：项目签约与融资对接";
+    let text = "12个项目集中签约，总投资86亿元。\n\n## 融资\n银行发放知识产权质押贷款3000万元。\r\n检查组排查消防隐患。";
+    let by_paragraph = tagger.predict(title, text, true, TagOptions::default());
+    let whole = tagger.predict(title, text, false, TagOptions::default());
+    for (a, b) in by_paragraph.scores.iter().zip(&whole.scores) {
+        assert!((a - b).abs() < 1e-12, "{:?} vs {:?}", by_paragraph.scores, whole.scores);
+    }
+}
+
 /// Runs a linfa multinomial fit in a child process (this test binary, filtered to the child
 /// test below) and checks that linfa-bayes' stray `dbg!` output never reaches stderr.
 #[test]

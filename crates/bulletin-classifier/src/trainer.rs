@@ -185,7 +185,7 @@ impl Trainer {
                     if granularity != TrainGranularity::Paragraph {
                         if let Some(theme) = *primary {
                             ids.clear();
-                            pipeline.for_each_feature(&r.title, &r.text, |f| ids.push(local.intern(f)));
+                            pipeline.for_each_feature_ref(&r.title, &r.text, |f| ids.push(local.intern_feature(f)));
                             out.push((to_sparse(std::mem::take(&mut ids)), theme));
                         }
                     }
@@ -193,7 +193,7 @@ impl Trainer {
                         for (p, label) in r.paragraphs().zip(para_labels) {
                             if let Some(theme) = *label {
                                 ids.clear();
-                                pipeline.for_each_feature("", p, |f| ids.push(local.intern(f)));
+                                pipeline.for_each_feature_ref("", p, |f| ids.push(local.intern_feature(f)));
                                 out.push((to_sparse(std::mem::take(&mut ids)), theme));
                             }
                         }

@@ -57,6 +57,13 @@ fn repeat_to_target(text: &str) -> String {
 }
 
 static PIPELINE: LazyLock<Pipeline> = LazyLock::new(Pipeline::default_pipeline);
+/// The default pipeline without traditional-to-simplified conversion: on simplified text the
+/// difference to `PIPELINE` is the cost of the "does this hold traditional characters?" check.
+static NO_T2S: LazyLock<Pipeline> = LazyLock::new(|| {
+    let mut settings = bulletin_core::PipelineSettings::default();
+    settings.normalize.traditional_to_simplified = false;
+    Pipeline::new(&settings).expect("settings build")
+});
 static JIEBA: LazyLock<Jieba> = LazyLock::new(|| {
     let mut jieba = Jieba::new();
     for entry in parse_lexicon(DOMAIN_LEXICON).expect("domain lexicon") {
@@ -73,6 +80,7 @@ fn benches(c: &mut Criterion) {
     let traditional = repeat_to_target(TRADITIONAL);
     LazyLock::force(&PIPELINE);
     LazyLock::force(&JIEBA);
+    LazyLock::force(&NO_T2S);
 
     let mut g = c.benchmark_group("decode");
     g.throughput(Throughput::Bytes(page.len() as u64));
@@ -89,6 +97,9 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("normalize");
     g.throughput(Throughput::Bytes(article_bytes as u64));
     g.bench_function("simplified", |b| b.iter(|| articles.iter().map(|a| PIPELINE.normalize(black_box(a)).len()).sum::<usize>()));
+    g.bench_function("simplified_without_t2s_check", |b| {
+        b.iter(|| articles.iter().map(|a| NO_T2S.normalize(black_box(a)).len()).sum::<usize>());
+    });
     g.throughput(Throughput::Bytes(traditional.len() as u64));
     g.bench_function("traditional", |b| b.iter(|| PIPELINE.normalize(black_box(&traditional)).len()));
     g.finish();
@@ -102,6 +113,18 @@ fn benches(c: &mut Criterion) {
             let mut n = 0usize;
             for a in &articles {
                 PIPELINE.for_each_feature("", black_box(a), |f| n += black_box(f).len());
+            }
+            n
+        });
+    });
+    g.bench_function("for_each_feature_ref", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for a in &articles {
+                PIPELINE.for_each_feature_ref("", black_box(a), |f| {
+                    black_box(f);
+                    n += 1;
+                });
             }
             n
         });

@@ -52,7 +52,9 @@ mod split;
 pub use decode::{Decoded, decode};
 pub use error::{LexiconProblem, SegmenterError};
 pub use lexicon::{DOMAIN_LEXICON, parse_lexicon};
-pub use segment::{Analysis, BOILERPLATE_STOPWORDS, DATE, JIEBA_VERSION, MAX_LEXICON_FREQ, MONEY, NUM, PCT, Pipeline, Token, YEAR};
+pub use segment::{
+    Analysis, BOILERPLATE_STOPWORDS, DATE, Feature, JIEBA_VERSION, MAX_LEXICON_FREQ, MONEY, NUM, PCT, Pipeline, Token, YEAR,
+};
 pub use split::{split_page, split_page_with};
 
 const fn assert_send_sync<T: Send + Sync>() {}

@@ -294,16 +294,42 @@ impl Pipeline {
     /// ```
     pub fn for_each_feature(&self, title: &str, text: &str, mut f: impl FnMut(&str)) {
         let mut buf = String::new();
-        if self.settings.features.title_weight > 0 && !title.trim().is_empty() {
-            let normalized = self.normalize(title);
-            let cut = self.jieba.cut(&normalized, self.settings.segment.hmm);
-            for _ in 0..self.settings.features.title_weight {
-                self.emit_features(&normalized, &cut, &mut buf, &mut f);
+        self.for_each_feature_ref(title, text, |feature| match feature {
+            Feature::Text(t) => f(t),
+            Feature::CharPair(..) => {
+                buf.clear();
+                feature.write_to(&mut buf);
+                f(&buf);
+            }
+        });
+    }
+
+    /// The hot path behind [`for_each_feature`](Self::for_each_feature): character bigrams come as
+    /// [`Feature::CharPair`], so a caller can look them up by [`Feature::pair_key`] without
+    /// building their `[xy]` string.
+    ///
+    /// Text is processed line by line (lines are paragraphs): the features of a text are exactly
+    /// the union of the features of its lines, so a caller may score an article's paragraphs one
+    /// by one and add their vectors up to get the article's.
+    pub fn for_each_feature_ref(&self, title: &str, text: &str, mut f: impl FnMut(Feature<'_>)) {
+        let mut buf = String::new();
+        for _ in 0..self.settings.features.title_weight {
+            for line in title.split('\n') {
+                self.line_features(line, &mut buf, &mut f);
             }
         }
-        let normalized = self.normalize(text);
+        for line in text.split('\n') {
+            self.line_features(line, &mut buf, &mut f);
+        }
+    }
+
+    fn line_features(&self, line: &str, buf: &mut String, f: &mut impl FnMut(Feature<'_>)) {
+        if line.trim().is_empty() {
+            return;
+        }
+        let normalized = self.normalize(line);
         let cut = self.jieba.cut(&normalized, self.settings.segment.hmm);
-        self.emit_features(&normalized, &cut, &mut buf, &mut f);
+        self.emit_features(&normalized, &cut, buf, f);
     }
 
     /// [`for_each_feature`](Self::for_each_feature), collected.
@@ -391,14 +417,14 @@ impl Pipeline {
         }
     }
 
-    fn emit_features(&self, normalized: &str, tokens: &[jieba_rs::Token<'_>], buf: &mut String, f: &mut impl FnMut(&str)) {
+    fn emit_features(&self, normalized: &str, tokens: &[jieba_rs::Token<'_>], buf: &mut String, f: &mut impl FnMut(Feature<'_>)) {
         let fs = &self.settings.features;
         if fs.word_unigrams || fs.word_bigrams {
             let mut previous: Option<&str> = None;
             self.word_events(tokens, |event| match event {
                 Event::Word(_, word) => {
                     if fs.word_unigrams {
-                        f(word);
+                        f(Feature::Text(word));
                     }
                     if fs.word_bigrams {
                         if let Some(prev) = previous {
@@ -406,7 +432,7 @@ impl Pipeline {
                             buf.push_str(prev);
                             buf.push(' ');
                             buf.push_str(word);
-                            f(buf);
+                            f(Feature::Text(buf));
                         }
                         previous = Some(word);
                     }
@@ -419,12 +445,7 @@ impl Pipeline {
             for c in normalized.chars() {
                 if is_cjk(c) {
                     if let Some(p) = prev {
-                        buf.clear();
-                        buf.push('[');
-                        buf.push(p);
-                        buf.push(c);
-                        buf.push(']');
-                        f(buf);
+                        f(Feature::CharPair(p, c));
                     }
                     prev = Some(c);
                 } else {
@@ -432,6 +453,45 @@ impl Pipeline {
                 }
             }
         }
+    }
+}
+
+/// One feature, as [`Pipeline::for_each_feature_ref`] emits it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Feature<'a> {
+    /// A word, a word bigram (`a b`) or a number class (`<MONEY>`), as its canonical string.
+    Text(&'a str),
+    /// Two adjacent CJK characters; canonical string `[xy]`.
+    CharPair(char, char),
+}
+
+impl Feature<'_> {
+    /// Appends the canonical string (`招商引资`, `[招商]`).
+    pub fn write_to(&self, buf: &mut String) {
+        match *self {
+            Self::Text(t) => buf.push_str(t),
+            Self::CharPair(a, b) => {
+                buf.push('[');
+                buf.push(a);
+                buf.push(b);
+                buf.push(']');
+            }
+        }
+    }
+
+    /// A collision-free integer key for a character pair (21 bits per scalar value).
+    #[must_use]
+    pub fn pair_key(a: char, b: char) -> u64 {
+        (u64::from(u32::from(a)) << 21) | u64::from(u32::from(b))
+    }
+
+    /// The pair of a canonical `[xy]` string, if it is one.
+    #[must_use]
+    pub fn parse_pair(s: &str) -> Option<(char, char)> {
+        let mut chars = s.strip_prefix('[')?.strip_suffix(']')?.chars();
+        let (a, b) = (chars.next()?, chars.next()?);
+        (chars.next().is_none() && is_cjk(a) && is_cjk(b)).then_some((a, b))
     }
 }
 
@@ -688,5 +748,38 @@ mod tests {
         fn features_never_panic_and_are_never_blank(text in "\\PC{0,80}") {
             ALL_FEATURES.for_each_feature(&text, &text, |f| assert!(!f.trim().is_empty()));
         }
+
+        /// The Tagger scores an article's paragraphs one by one and adds their vectors up: that is
+        /// only exact if a text's features are the union of its lines' features.
+        #[test]
+        fn features_are_additive_over_lines(lines in proptest::collection::vec("[高新区招商引资签约项目贷款2023年亿元，。 a-z]{0,20}", 0..5)) {
+            let text = lines.join("\n");
+            let mut whole = ALL_FEATURES.features("园区快讯", &text);
+            let mut parts = ALL_FEATURES.features("园区快讯", "");
+            for line in &lines {
+                parts.extend(ALL_FEATURES.features("", line));
+            }
+            whole.sort();
+            parts.sort();
+            prop_assert_eq!(whole, parts);
+        }
+    }
+
+    #[test]
+    fn char_pairs_have_a_canonical_string_and_key() {
+        let mut buf = String::new();
+        Feature::CharPair('招', '商').write_to(&mut buf);
+        assert_eq!(buf, "[招商]");
+        assert_eq!(Feature::parse_pair(&buf), Some(('招', '商')));
+        assert_eq!(Feature::parse_pair("[招商引]"), None);
+        assert_eq!(Feature::parse_pair("[ab]"), None);
+        assert_ne!(Feature::pair_key('招', '商'), Feature::pair_key('商', '招'));
+        let mut pairs = Vec::new();
+        ALL_FEATURES.for_each_feature_ref("", "招商引资", |f| {
+            if let Feature::CharPair(a, b) = f {
+                pairs.push((a, b));
+            }
+        });
+        assert_eq!(pairs, [('招', '商'), ('商', '引'), ('引', '资')]);
     }
 }
