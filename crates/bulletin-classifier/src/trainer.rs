@@ -133,9 +133,9 @@ pub struct Trainer {
     records: u64,
 }
 
-/// Records per parallel work unit: large enough to amortise the per-unit vocabulary, small
-/// enough to balance two to many cores.
-const UNIT: usize = 32;
+/// Fewest records per parallel work unit: each unit builds a local vocabulary that is merged into
+/// the global one in order, so units must be large enough to amortise that merge.
+const MIN_UNIT: usize = 32;
 
 impl Trainer {
     /// Builds the pipeline (about 80 ms for jieba's dictionary) and a fresh plugin.
@@ -174,9 +174,11 @@ impl Trainer {
             resolved.push((primary, paragraphs));
         }
         let pipeline = &self.pipeline;
+        // About two units per thread: enough to balance, few enough to keep the serial merge small.
+        let unit = records.len().div_ceil(2 * rayon::current_num_threads()).max(MIN_UNIT);
         let units: Vec<(Vocabulary, Vec<(SparseVec, usize)>)> = records
-            .par_chunks(UNIT)
-            .zip(resolved.par_chunks(UNIT))
+            .par_chunks(unit)
+            .zip(resolved.par_chunks(unit))
             .map(|(recs, labels)| {
                 let mut local = Vocabulary::new();
                 let mut out = Vec::new();
