@@ -272,7 +272,9 @@ fn detect(prefix: &[u8], eof: bool, forced: Option<&'static Encoding>) -> Result
         Err(_) => {}
     }
     let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
-    detector.feed(prefix, true);
+    // Not `last` unless it is: a character cut by the end of the chunk must not count against
+    // the right encoding (it would make GBK lose to windows-1252).
+    detector.feed(prefix, eof);
     detected(detector.guess(None, Utf8Detection::Allow))
 }
 

@@ -104,18 +104,18 @@ pub fn run(command: TrainCommand) -> Result<ExitCode> {
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
+    if reader.read == 0 {
+        bail!("no training data: no valid record in {} file(s) ({} line(s) skipped)", command.files.len(), reader.skipped);
+    }
     let pieces = trainer.pieces_per_theme().to_vec();
     for (theme, &n) in taxonomy.themes().iter().zip(&pieces) {
         if n == 0 {
-            report::warn(format_args!(
-                "theme `{}` ({}) has no training examples: the model will hardly ever predict it; add labelled records for it",
-                theme.id(),
-                theme.name_zh()
-            ));
+            let problem = format!("theme `{}` ({}) has no training examples", theme.id(), theme.name_zh());
+            if command.strict {
+                bail!("{problem} (--strict makes this fatal)");
+            }
+            report::warn(format_args!("{problem}: the model will hardly ever predict it; add labelled records for it"));
         }
-    }
-    if reader.read == 0 {
-        bail!("no training data: no valid record in {} file(s) ({} line(s) skipped)", command.files.len(), reader.skipped);
     }
     let model = trainer.finish().context("training failed")?;
     model.save(&command.out).with_context(|| format!("cannot save the model to {}", command.out.display()))?;
