@@ -97,7 +97,8 @@ pub struct InputArgs {
     /// Process at most this many characters of each piece.
     #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..),
         long_help = "A piece longer than N characters is processed on its first N characters, with a warning naming the file and the piece index. \
-        Protects memory and time against pages without any structure.")]
+        Protects memory and time against pages without any structure. Pages are read as streams: text running for more than 4N characters \
+        (at least 1,048,576) without an article heading is cut into blocks of about that size, also with a warning, so memory stays bounded.")]
     pub max_piece_chars: u64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table, long_help = "Output format: `table` for people, `jsonl` one flat JSON object per piece and line, \
