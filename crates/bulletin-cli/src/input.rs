@@ -693,6 +693,43 @@ mod tests {
         assert!(pieces.iter().enumerate().all(|(i, p)| p.index == i && p.text.chars().count() <= 10));
     }
 
+    /// Streams `bytes` in chunks of `chunk` bytes; returns the number of pieces and the input error.
+    fn stream_failing(bytes: &[u8], chunk: usize) -> (usize, String) {
+        let config = InputConfig::new(&[], None, 1_000_000, Granularity::Article).unwrap();
+        let mut stream = PageStream::new("page".to_owned(), &config);
+        stream.chunk = chunk;
+        let mut pieces = 0;
+        let mut reader = bytes;
+        let read = stream
+            .run(&mut reader, &mut |event| {
+                if let Event::Pieces(_, batch) = event {
+                    pieces += batch.len();
+                }
+                Ok(())
+            })
+            .unwrap();
+        (pieces, format!("{:#}", read.unwrap_err()))
+    }
+
+    #[test]
+    fn undecodable_text_after_the_first_chunk_fails_the_input_at_its_end() {
+        let mut page = "# 标题\n正文。\n".repeat(20).into_bytes();
+        page.extend_from_slice(&[0xFF; 40]);
+        let (pieces, err) = stream_failing(&page, 64);
+        // The 20th article runs into the garbage and was still pending.
+        assert_eq!(pieces, 19, "the articles before the garbage were emitted");
+        assert!(err.contains("cannot decode") && err.contains("UTF-8") && err.contains("40 of"), "{err}");
+    }
+
+    #[test]
+    fn a_nul_byte_after_the_first_chunk_is_binary_input_at_its_file_offset() {
+        let mut page = "# 标题\n正文。\n".repeat(20).into_bytes();
+        let at = page.len();
+        page.push(0);
+        let (_, err) = stream_failing(&page, 64);
+        assert!(err.contains(&format!("NUL byte at offset {at}")), "{err}");
+    }
+
     #[test]
     fn block_limit_has_a_floor() {
         assert_eq!(block_limit(10), 1 << 20);
