@@ -71,8 +71,13 @@ pub fn decode(bytes: &[u8], forced: Option<&str>) -> Result<Decoded, SegmenterEr
         }
         return Err(SegmenterError::BinaryInput { offset: first_nul });
     }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(Decoded { text: text.to_owned(), encoding: UTF_8.name(), had_bom: false });
+    match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(Decoded { text: text.to_owned(), encoding: UTF_8.name(), had_bom: false }),
+        // Valid UTF-8 cut off inside its last character (a truncated download, a file cut with
+        // `head -c`): still UTF-8, with one replacement character; chardetng would see the broken
+        // tail and rule UTF-8 out.
+        Err(e) if e.error_len().is_none() => return decode_checked(UTF_8, bytes, false, Tolerance::OnePercent),
+        Err(_) => {}
     }
     let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
@@ -194,6 +199,17 @@ mod tests {
         let with_bom = [b"\xEF\xBB\xBF", PAGE.as_bytes()].concat();
         let bom = decode(&with_bom, None).unwrap();
         assert_eq!((bom.text.as_str(), bom.encoding, bom.had_bom), (PAGE, "UTF-8", true));
+    }
+
+    /// Regression: a UTF-8 page cut inside its last character was guessed as windows-1252.
+    #[test]
+    fn utf8_cut_inside_its_last_character_is_still_utf8() {
+        let page = PAGE.repeat(20);
+        let cut = &page.as_bytes()[..page.len() - 2];
+        let decoded = decode(cut, None).unwrap();
+        assert_eq!(decoded.encoding, "UTF-8");
+        assert!(decoded.text.starts_with("# 高新区招商引资开门红"));
+        assert_eq!(decoded.text.chars().filter(|&c| c == '\u{FFFD}').count(), 1);
     }
 
     #[test]
