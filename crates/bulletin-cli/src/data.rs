@@ -68,7 +68,10 @@ pub struct RecordReader<'t> {
     strict: bool,
     /// Tell paragraph records apart from article records.
     paragraph_records: bool,
-    seen: HashMap<String, Location>,
+    /// Ids seen so far, with the file (index into `seen_files`) and line where each first
+    /// appeared. Kept compact: a training run over millions of records holds every id.
+    seen: HashMap<Box<str>, (u32, u32)>,
+    seen_files: Vec<String>,
     /// Valid records read.
     pub read: u64,
     /// Lines skipped as defective.
@@ -79,7 +82,7 @@ impl<'t> RecordReader<'t> {
     /// A reader checking labels against `taxonomy`. With `paragraph_records`, lines without
     /// `title` and `paragraph_labels` are read as [`Item::Paragraph`].
     pub fn new(taxonomy: &'t Taxonomy, strict: bool, paragraph_records: bool) -> Self {
-        Self { taxonomy, strict, paragraph_records, seen: HashMap::new(), read: 0, skipped: 0 }
+        Self { taxonomy, strict, paragraph_records, seen: HashMap::new(), seen_files: Vec::new(), read: 0, skipped: 0 }
     }
 
     /// Reads every line of `files`, calling `each` with each valid item and the bytes read so far
@@ -180,10 +183,15 @@ impl<'t> RecordReader<'t> {
             }
         }
         if !id.is_empty() {
-            if let Some(first) = self.seen.get(id) {
-                return Ok(Err(format!("duplicate id `{id}` (first seen at {first})")));
+            if let Some(&(file, line)) = self.seen.get(id.as_str()) {
+                let file = self.seen_files.get(file as usize).map_or("?", String::as_str);
+                return Ok(Err(format!("duplicate id `{id}` (first seen at {file}:{line})")));
             }
-            self.seen.insert(id.clone(), at.clone());
+            if self.seen_files.last() != Some(&at.file) {
+                self.seen_files.push(at.file.clone());
+            }
+            let file = u32::try_from(self.seen_files.len() - 1).unwrap_or(u32::MAX);
+            self.seen.insert(id.as_str().into(), (file, u32::try_from(at.line).unwrap_or(u32::MAX)));
         }
         Ok(Ok(Some(item)))
     }
