@@ -108,13 +108,16 @@ impl PluginFactory for CentroidFactory {
         }
         Ok(Box::new(Centroid { sums: vec![Vec::new(); n_themes], mask: Vec::new() }))
     }
-    fn restore(&self, state: &[u8]) -> Result<Box<dyn Classifier>, ClassifierError> {
+    fn restore(&self, state: &[u8], n_features: usize) -> Result<Box<dyn Classifier>, ClassifierError> {
         let bad = || ClassifierError::Payload { reason: "truncated centroid state".into() };
         let mut sums = Vec::new();
         let mut rest = state;
         while !rest.is_empty() {
             let (len, tail) = rest.split_first_chunk::<8>().ok_or_else(bad)?;
             let len = usize::try_from(u64::from_le_bytes(*len)).map_err(|_| bad())?;
+            if len > n_features {
+                return Err(bad());
+            }
             let bytes = tail.get(..len * 8).ok_or_else(bad)?;
             sums.push(bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect());
             rest = &tail[len * 8..];

@@ -72,6 +72,27 @@ impl Counts {
         }
     }
 
+    /// Checks a table read from a file: consistent sizes, at most `max_features` columns, and
+    /// totals that do not overflow.
+    pub fn validate(&self, max_features: usize) -> Result<(), ClassifierError> {
+        let bad = |reason: String| Err(ClassifierError::Payload { reason });
+        if self.n_themes == 0 || self.docs.len() != self.n_themes {
+            return bad(format!("counts for {} themes with {} document totals", self.n_themes, self.docs.len()));
+        }
+        if self.n_features > max_features {
+            return bad(format!("counts for {} features in a vocabulary of {max_features}", self.n_features));
+        }
+        let cells = self.n_features.checked_mul(self.n_themes);
+        if cells != Some(self.tokens.len()) || cells != Some(self.presence.len()) {
+            return bad("count tables of the wrong size".into());
+        }
+        let fits = |v: &[u64]| v.iter().try_fold(0u64, |a, &b| a.checked_add(b)).is_some();
+        if !fits(&self.docs) || !fits(&self.tokens) || !fits(&self.presence) {
+            return bad("counts overflow".into());
+        }
+        Ok(())
+    }
+
     /// Adds a batch of examples.
     pub fn add(&mut self, batch: &[Example<'_>]) -> Result<(), ClassifierError> {
         for ex in batch {
@@ -81,11 +102,11 @@ impl Counts {
             if let Some(&(max, _)) = ex.features.last() {
                 self.grow(max as usize + 1);
             }
-            self.docs[ex.theme] += 1;
+            self.docs[ex.theme] = self.docs[ex.theme].saturating_add(1);
             for &(f, n) in ex.features {
                 let i = f as usize * self.n_themes + ex.theme;
-                self.tokens[i] += u64::from(n);
-                self.presence[i] += 1;
+                self.tokens[i] = self.tokens[i].saturating_add(u64::from(n));
+                self.presence[i] = self.presence[i].saturating_add(1);
             }
         }
         Ok(())
@@ -102,13 +123,13 @@ impl Counts {
         }
         self.grow(other.n_features);
         for (a, b) in self.docs.iter_mut().zip(&other.docs) {
-            *a += b;
+            *a = a.saturating_add(*b);
         }
         for (a, b) in self.tokens.iter_mut().zip(&other.tokens) {
-            *a += b;
+            *a = a.saturating_add(*b);
         }
         for (a, b) in self.presence.iter_mut().zip(&other.presence) {
-            *a += b;
+            *a = a.saturating_add(*b);
         }
         Ok(())
     }

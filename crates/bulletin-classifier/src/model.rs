@@ -292,7 +292,7 @@ impl Model {
         let taxonomy = Taxonomy::new(wire.taxonomy.name, wire.taxonomy.version, themes, &wire.taxonomy.fallback)?;
         let settings: PipelineSettings = serde_json::from_str(&wire.settings_json)
             .map_err(|e| ClassifierError::Payload { reason: format!("pipeline settings: {e}") })?;
-        let plugin = registry.get(&wire.plugin)?.restore(&wire.state)?;
+        let plugin = registry.get(&wire.plugin)?.restore(&wire.state, wire.vocab.len())?;
         if plugin.n_themes() != taxonomy.len() {
             return Err(ClassifierError::Payload {
                 reason: format!("plugin state has {} themes, taxonomy {}", plugin.n_themes(), taxonomy.len()),
@@ -380,9 +380,9 @@ impl Model {
         left.merge(right.as_ref())?;
         let mut summary = self.summary;
         for (a, b) in summary.pieces_per_theme.iter_mut().zip(&other.summary.pieces_per_theme) {
-            *a += b;
+            *a = a.saturating_add(*b);
         }
-        summary.records += other.summary.records;
+        summary.records = summary.records.saturating_add(other.summary.records);
         Self::assemble(self.taxonomy, self.settings, self.fingerprint, vocab, left, self.selection, self.policy, summary)
     }
 

@@ -23,8 +23,11 @@ pub trait PluginFactory: Send + Sync {
     }
     /// A fresh, untrained plugin for `n_themes` themes.
     fn create(&self, params: &ParamMap, n_themes: usize) -> Result<Box<dyn Classifier>, ClassifierError>;
-    /// A plugin restored from the bytes of [`Classifier::save_state`].
-    fn restore(&self, state: &[u8]) -> Result<Box<dyn Classifier>, ClassifierError>;
+    /// A plugin restored from the bytes of [`Classifier::save_state`], for a model whose
+    /// vocabulary has `n_features` features. The bytes come from a file: a plugin must check
+    /// that they are consistent (and refer to no feature id ≥ `n_features`) instead of trusting
+    /// them, and fail with [`ClassifierError::Payload`].
+    fn restore(&self, state: &[u8], n_features: usize) -> Result<Box<dyn Classifier>, ClassifierError>;
 }
 
 /// Classifier plugins by name. [`Registry::default`] holds the built-ins: `multinomial` (the

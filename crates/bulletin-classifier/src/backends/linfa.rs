@@ -139,8 +139,20 @@ impl LinfaNb {
     }
 
     /// Restores a model from [`Classifier::save_state`] bytes (refits linfa).
-    pub fn restore(state: &[u8], expected: LinfaKind) -> Result<Self, ClassifierError> {
+    pub fn restore(state: &[u8], expected: LinfaKind, n_features: usize) -> Result<Self, ClassifierError> {
         let s: State = postcard::from_bytes(state).map_err(|e| ClassifierError::Payload { reason: e.to_string() })?;
+        let bad = |reason: String| Err(ClassifierError::Payload { reason });
+        if !(s.alpha.is_finite() && s.alpha > 0.0) {
+            return bad(format!("alpha {} in the model state", s.alpha));
+        }
+        for (features, theme) in &s.examples {
+            if *theme >= s.n_themes {
+                return bad(format!("example of theme {theme} in a model of {} themes", s.n_themes));
+            }
+            if !features.windows(2).all(|w| w[0].0 < w[1].0) || features.last().is_some_and(|&(id, _)| id as usize >= n_features) {
+                return bad("example features are unsorted or outside the vocabulary".into());
+            }
+        }
         if s.kind != expected {
             return Err(ClassifierError::Payload { reason: format!("state of a {} model given to {}", s.kind.name(), expected.name()) });
         }
@@ -281,7 +293,7 @@ impl PluginFactory for LinfaFactory {
         let p = NbParams::from_map(params, &["alpha"], n_themes)?;
         Ok(Box::new(LinfaNb::new(self.0, p.alpha(), n_themes)))
     }
-    fn restore(&self, state: &[u8]) -> Result<Box<dyn Classifier>, ClassifierError> {
-        Ok(Box::new(LinfaNb::restore(state, self.0)?))
+    fn restore(&self, state: &[u8], n_features: usize) -> Result<Box<dyn Classifier>, ClassifierError> {
+        Ok(Box::new(LinfaNb::restore(state, self.0, n_features)?))
     }
 }

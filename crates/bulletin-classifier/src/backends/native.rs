@@ -167,8 +167,15 @@ impl NativeNb {
     }
 
     /// Restores a model from [`Classifier::save_state`] bytes.
-    pub fn restore(state: &[u8], expected: NbKind) -> Result<Self, ClassifierError> {
+    pub fn restore(state: &[u8], expected: NbKind, n_features: usize) -> Result<Self, ClassifierError> {
         let s: State = postcard::from_bytes(state).map_err(|e| ClassifierError::Payload { reason: e.to_string() })?;
+        s.counts.validate(n_features)?;
+        NbParams::builder()
+            .alpha(s.params.alpha())
+            .fit_prior(s.params.fit_prior())
+            .class_prior(s.params.class_prior().map(<[f64]>::to_vec))
+            .norm(s.params.norm())
+            .check()?;
         if s.kind != expected {
             return Err(ClassifierError::Payload { reason: format!("state of a {} model given to {}", s.kind.name(), expected.name()) });
         }
@@ -288,7 +295,7 @@ impl PluginFactory for NativeFactory {
         let p = NbParams::from_map(params, self.0.keys(), n_themes)?;
         Ok(Box::new(NativeNb::new(self.0, p, n_themes)))
     }
-    fn restore(&self, state: &[u8]) -> Result<Box<dyn Classifier>, ClassifierError> {
-        Ok(Box::new(NativeNb::restore(state, self.0)?))
+    fn restore(&self, state: &[u8], n_features: usize) -> Result<Box<dyn Classifier>, ClassifierError> {
+        Ok(Box::new(NativeNb::restore(state, self.0, n_features)?))
     }
 }
