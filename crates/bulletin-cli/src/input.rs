@@ -1,7 +1,7 @@
 //! Reading, decoding and splitting pages as streams, in bounded memory.
 //!
 //! Each input is read once, in chunks of [`CHUNK`] bytes. The encoding is decided on the first
-//! chunk with the same evidence, in the same order, as [`bulletin_segmenter::decode`] (a forced
+//! chunk by [`bulletin_segmenter::detect_encoding`], the function behind [`bulletin_segmenter::decode`] (a forced
 //! label, a byte-order mark, the NUL-byte pattern of UTF-16, UTF-8 validity, chardetng); for an
 //! input no larger than one chunk the decision is therefore the whole-file one. The bytes are
 //! then decoded incrementally, and the decoded text is cut into segments just before article
@@ -26,9 +26,8 @@ use std::sync::mpsc;
 
 use anyhow::{Context, Result, anyhow, bail};
 use bulletin_core::{Granularity, Piece};
-use bulletin_segmenter::{SegmenterError, split_page_with};
-use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
-use encoding_rs::{Decoder, DecoderResult, Encoding, UTF_8, UTF_16BE, UTF_16LE};
+use bulletin_segmenter::{SegmenterError, detect_encoding, is_utf16, split_page_with};
+use encoding_rs::{Decoder, DecoderResult, Encoding, UTF_8};
 
 use crate::exit::ExitCode;
 use crate::report;
@@ -234,87 +233,6 @@ enum Tolerance {
     OnePercent,
 }
 
-/// The decision taken on the first chunk.
-struct Detected {
-    encoding: &'static Encoding,
-    /// Byte-order mark bytes to skip.
-    skip: usize,
-    tolerance: Tolerance,
-}
-
-/// Decides the encoding from the first chunk (`eof`: the chunk is the whole input), with the
-/// rules of [`bulletin_segmenter::decode`].
-fn detect(prefix: &[u8], eof: bool, forced: Option<&'static Encoding>) -> Result<Detected, SegmenterError> {
-    if let Some(encoding) = forced {
-        let skip = match Encoding::for_bom(prefix) {
-            Some((bom, len)) if bom == encoding => len,
-            _ => 0,
-        };
-        return Ok(Detected { encoding, skip, tolerance: Tolerance::None });
-    }
-    if let Some((encoding, skip)) = Encoding::for_bom(prefix) {
-        return Ok(Detected { encoding, skip, tolerance: Tolerance::OnePercent });
-    }
-    let detected = |encoding| Ok(Detected { encoding, skip: 0, tolerance: Tolerance::OnePercent });
-    if prefix.is_empty() {
-        return detected(UTF_8);
-    }
-    if let Some(first_nul) = memchr_nul(prefix) {
-        return match utf16_without_bom(prefix, eof) {
-            Some(encoding) => detected(encoding),
-            None => Err(SegmenterError::BinaryInput { offset: first_nul }),
-        };
-    }
-    match std::str::from_utf8(prefix) {
-        Ok(_) => return detected(UTF_8),
-        // Valid up to a character cut by the end of the chunk.
-        Err(e) if !eof && e.error_len().is_none() => return detected(UTF_8),
-        Err(_) => {}
-    }
-    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
-    // Not `last` unless it is: a character cut by the end of the chunk must not count against
-    // the right encoding (it would make GBK lose to windows-1252).
-    detector.feed(prefix, eof);
-    detected(detector.guess(None, Utf8Detection::Allow))
-}
-
-fn memchr_nul(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == 0)
-}
-
-fn is_utf16(encoding: &'static Encoding) -> bool {
-    encoding == UTF_16LE || encoding == UTF_16BE
-}
-
-/// The UTF-16 variant that the NUL bytes of the first chunk point to, confirmed by a strict
-/// trial decode (as in `bulletin_segmenter::decode`).
-fn utf16_without_bom(bytes: &[u8], eof: bool) -> Option<&'static Encoding> {
-    if eof && bytes.len() % 2 != 0 {
-        return None;
-    }
-    let (mut even_nul, mut odd_nul) = (0usize, 0usize);
-    for pair in bytes.chunks_exact(2) {
-        if let [even, odd] = pair {
-            even_nul += usize::from(*even == 0);
-            odd_nul += usize::from(*odd == 0);
-        }
-    }
-    let half = bytes.len() / 2;
-    let concentrated = |on: usize, off: usize| on * 100 >= (on + off) * 80 && off * 100 <= half * 5;
-    let encoding = if concentrated(odd_nul, even_nul) {
-        UTF_16LE
-    } else if concentrated(even_nul, odd_nul) {
-        UTF_16BE
-    } else {
-        return None;
-    };
-    let mut decoder = encoding.new_decoder_without_bom_handling();
-    let mut text = String::with_capacity(decoder.max_utf8_buffer_length_without_replacement(bytes.len())?);
-    let (result, _) = decoder.decode_to_string_without_replacement(bytes, &mut text, eof);
-    let plausible = text.chars().all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{c}'));
-    (result == DecoderResult::InputEmpty && plausible).then_some(encoding)
-}
-
 /// Whether a line (without its `\n`) is an article heading for the splitter: `#` after
 /// whitespace, not `##`.
 fn is_heading(line: &str) -> bool {
@@ -424,15 +342,17 @@ impl<'c> PageStream<'c> {
         let first = self.decoder.is_none();
         let mut rest = bytes;
         if first {
-            let detected = detect(bytes, eof, self.config.encoding)?;
+            // The library's rules, on the first chunk: small files get exactly `decode`'s decision.
+            let detected = detect_encoding(bytes, eof, self.config.encoding)?;
             self.page.encoding = detected.encoding.name();
-            self.decoder = Some((detected.encoding.new_decoder_without_bom_handling(), detected.tolerance));
-            rest = bytes.get(detected.skip..).unwrap_or_default();
+            let tolerance = if detected.strict { Tolerance::None } else { Tolerance::OnePercent };
+            self.decoder = Some((detected.encoding.new_decoder_without_bom_handling(), tolerance));
+            rest = bytes.get(detected.bom_len..).unwrap_or_default();
         }
         let Some((decoder, tolerance)) = self.decoder.as_mut() else { return Ok(()) };
         let tolerance = *tolerance;
         if !is_utf16(decoder.encoding()) {
-            if let Some(nul) = memchr_nul(rest) {
+            if let Some(nul) = rest.iter().position(|&b| b == 0) {
                 let base = usize::try_from(self.bytes_read).unwrap_or(usize::MAX) + (bytes.len() - rest.len());
                 return Err(SegmenterError::BinaryInput { offset: base + nul });
             }

@@ -52,55 +52,79 @@ pub struct Decoded {
 /// # }
 /// ```
 pub fn decode(bytes: &[u8], forced: Option<&str>) -> Result<Decoded, SegmenterError> {
-    if let Some(label) = forced {
-        return decode_forced(bytes, label);
+    let forced = forced
+        .map(|label| {
+            Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| SegmenterError::UnknownEncoding { label: label.to_owned() })
+        })
+        .transpose()?;
+    let detection = detect_encoding(bytes, true, forced)?;
+    let rest = bytes.get(detection.bom_len..).unwrap_or_default();
+    if !is_utf16(detection.encoding) {
+        reject_nul(rest, detection.bom_len)?;
     }
-    if bytes.is_empty() {
-        return Ok(Decoded { text: String::new(), encoding: UTF_8.name(), had_bom: false });
+    let tolerance = if detection.strict { Tolerance::None } else { Tolerance::OnePercent };
+    decode_checked(detection.encoding, rest, detection.bom_len > 0, tolerance)
+}
+
+/// How an input is to be decoded, decided by [`detect_encoding`] from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Detection {
+    /// The encoding to decode with.
+    pub encoding: &'static Encoding,
+    /// Length of the byte-order mark to skip (0 when there is none).
+    pub bom_len: usize,
+    /// A forced encoding: a single malformed sequence makes the input undecodable (otherwise
+    /// more than 1 % replaced characters does).
+    pub strict: bool,
+}
+
+/// Decides the encoding of an input from its first bytes, by the rules in the module docs.
+///
+/// `eof` says whether `prefix` is the whole input: a streaming reader calls this on its first
+/// chunk, whose last character or UTF-16 code unit may be cut off. `forced` overrides detection.
+/// NUL bytes after the prefix, and in inputs whose BOM or forced encoding is not UTF-16, are the
+/// caller's to reject (as [`decode`] does).
+pub fn detect_encoding(prefix: &[u8], eof: bool, forced: Option<&'static Encoding>) -> Result<Detection, SegmenterError> {
+    let detected = |encoding| Ok(Detection { encoding, bom_len: 0, strict: false });
+    if let Some(encoding) = forced {
+        // A BOM of the forced encoding itself is removed; any other BOM is data (and will most
+        // likely fail to decode, which is the point of forcing).
+        let bom_len = match Encoding::for_bom(prefix) {
+            Some((bom, len)) if bom == encoding => len,
+            _ => 0,
+        };
+        return Ok(Detection { encoding, bom_len, strict: true });
     }
-    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
-        let rest = bytes.get(bom_len..).unwrap_or_default();
-        if !is_utf16(encoding) {
-            reject_nul(rest, bom_len)?;
-        }
-        return decode_checked(encoding, rest, true, Tolerance::OnePercent);
+    if let Some((encoding, bom_len)) = Encoding::for_bom(prefix) {
+        return Ok(Detection { encoding, bom_len, strict: false });
     }
-    if let Some(first_nul) = bytes.iter().position(|&b| b == 0) {
-        if let Some(encoding) = utf16_without_bom(bytes) {
-            return decode_checked(encoding, bytes, false, Tolerance::OnePercent);
-        }
-        return Err(SegmenterError::BinaryInput { offset: first_nul });
+    if prefix.is_empty() {
+        return detected(UTF_8);
     }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => return Ok(Decoded { text: text.to_owned(), encoding: UTF_8.name(), had_bom: false }),
-        // Valid UTF-8 cut off inside its last character (a truncated download, a file cut with
-        // `head -c`): still UTF-8, with one replacement character; chardetng would see the broken
-        // tail and rule UTF-8 out.
-        Err(e) if e.error_len().is_none() => return decode_checked(UTF_8, bytes, false, Tolerance::OnePercent),
+    if let Some(first_nul) = prefix.iter().position(|&b| b == 0) {
+        return match utf16_without_bom(prefix, eof) {
+            Some(encoding) => detected(encoding),
+            None => Err(SegmenterError::BinaryInput { offset: first_nul }),
+        };
+    }
+    match std::str::from_utf8(prefix) {
+        // Valid UTF-8, possibly cut inside its last character (by the end of a chunk, a truncated
+        // download, `head -c`): chardetng would see the broken tail and rule UTF-8 out.
+        Ok(_) => return detected(UTF_8),
+        Err(e) if e.error_len().is_none() => return detected(UTF_8),
         Err(_) => {}
     }
     let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
-    detector.feed(bytes, true);
-    let encoding = detector.guess(None, Utf8Detection::Allow);
-    decode_checked(encoding, bytes, false, Tolerance::OnePercent)
+    // Not `last` unless it is: a character cut by the end of the chunk must not count against
+    // the right encoding (it would make GBK lose to windows-1252).
+    detector.feed(prefix, eof);
+    detected(detector.guess(None, Utf8Detection::Allow))
 }
 
-fn decode_forced(bytes: &[u8], label: &str) -> Result<Decoded, SegmenterError> {
-    let encoding =
-        Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| SegmenterError::UnknownEncoding { label: label.to_owned() })?;
-    // A BOM of the forced encoding itself is removed; any other BOM is data (and will most likely
-    // fail to decode, which is the point of forcing).
-    let (rest, had_bom) = match Encoding::for_bom(bytes) {
-        Some((bom_encoding, len)) if bom_encoding == encoding => (bytes.get(len..).unwrap_or_default(), true),
-        _ => (bytes, false),
-    };
-    if !is_utf16(encoding) {
-        reject_nul(rest, bytes.len() - rest.len())?;
-    }
-    decode_checked(encoding, rest, had_bom, Tolerance::None)
-}
-
-fn is_utf16(encoding: &'static Encoding) -> bool {
+/// Whether `encoding` is UTF-16 (whose text legitimately holds NUL bytes).
+#[must_use]
+pub fn is_utf16(encoding: &'static Encoding) -> bool {
     encoding == UTF_16LE || encoding == UTF_16BE
 }
 
@@ -111,9 +135,10 @@ fn reject_nul(bytes: &[u8], base: usize) -> Result<(), SegmenterError> {
     }
 }
 
-/// The UTF-16 variant that the NUL bytes point to, confirmed by a strict trial decode.
-fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
-    if bytes.len() % 2 != 0 {
+/// The UTF-16 variant that the NUL bytes point to, confirmed by a strict trial decode (of a
+/// prefix whose last code unit may be cut off unless `eof`).
+fn utf16_without_bom(bytes: &[u8], eof: bool) -> Option<&'static Encoding> {
+    if eof && bytes.len() % 2 != 0 {
         return None;
     }
     let (mut even_nul, mut odd_nul) = (0usize, 0usize);
@@ -132,9 +157,11 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
     } else {
         return None;
     };
-    let text = encoding.decode_without_bom_handling_and_without_replacement(bytes)?;
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut text = String::with_capacity(decoder.max_utf8_buffer_length_without_replacement(bytes.len())?);
+    let (result, _) = decoder.decode_to_string_without_replacement(bytes, &mut text, eof);
     let plausible = text.chars().all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{c}'));
-    plausible.then_some(encoding)
+    (result == DecoderResult::InputEmpty && plausible).then_some(encoding)
 }
 
 #[derive(Clone, Copy)]
