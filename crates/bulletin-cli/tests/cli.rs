@@ -7,25 +7,16 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use serde::Deserialize;
-use tempfile::TempDir;
+
+mod util;
+use util::{SplitLine, fixture, root, s, temp_with, tiny_model};
 
 // ---------------------------------------------------------------------------------------------
 // Fixture helpers.
-
-/// The repository root.
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-/// A file under `tests/fixtures/`.
-fn fixture(rel: &str) -> PathBuf {
-    root().join("tests/fixtures").join(rel)
-}
 
 /// The `bulletin` command, run from the repository root.
 fn bulletin() -> Command {
@@ -40,50 +31,8 @@ fn run(args: &[&str]) -> (i32, String, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// A model trained once per test run on the small fixture corpus.
-fn tiny_model() -> &'static Path {
-    static MODEL: OnceLock<PathBuf> = OnceLock::new();
-    MODEL.get_or_init(|| {
-        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bulletin-cli-tiny-{}.bin", std::process::id()));
-        let (code, _, err) = run(&["train", "--data", s(&fixture("corpus")), "--out", s(&out)]);
-        assert_eq!(code, 0, "{err}");
-        out
-    })
-}
-
-/// A temporary directory with files written from `(name, contents)` pairs.
-fn temp_with(files: &[(&str, &[u8])]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, contents) in files {
-        std::fs::write(dir.path().join(name), contents).unwrap();
-    }
-    dir
-}
-
 // ---------------------------------------------------------------------------------------------
 // The wire format, written down a second time.
-
-#[derive(Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-struct SplitLine {
-    source: String,
-    encoding: String,
-    index: usize,
-    kind: String,
-    title: Option<String>,
-    byline: Option<String>,
-    credit: Option<String>,
-    text: String,
-    start: usize,
-    end: usize,
-    article_index: Option<usize>,
-    paragraph: Option<usize>,
-    section: Option<String>,
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -13,27 +13,16 @@
 //! and `BULLETIN_TEST_GROW_WHILE_READ` (see `src/input.rs`).
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use assert_cmd::Command;
 use bulletin_core::{Granularity, Piece};
 use serde::Deserialize;
-use tempfile::TempDir;
+
+mod util;
+use util::{SplitLine, fixture, root, s, temp_with, tiny_model};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-fn fixture(rel: &str) -> PathBuf {
-    root().join("tests/fixtures").join(rel)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// What one run of the binary gave.
 struct Run {
@@ -76,25 +65,6 @@ fn assert_one_error(err: &str, path: &Path, words: &[&str]) {
     for word in words {
         assert!(errors[0].contains(word), "`{word}` expected in: {err}");
     }
-}
-
-fn temp_with(files: &[(&str, &[u8])]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, contents) in files {
-        std::fs::write(dir.path().join(name), contents).unwrap();
-    }
-    dir
-}
-
-/// A model trained once on the fixture corpus.
-fn tiny_model() -> &'static Path {
-    static MODEL: OnceLock<PathBuf> = OnceLock::new();
-    MODEL.get_or_init(|| {
-        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bulletin-reliability-tiny-{}.bin", std::process::id()));
-        let r = run(&["train", "--data", s(&fixture("corpus")), "--out", s(&out)]);
-        assert_eq!(r.code, 0, "{}", r.err);
-        out
-    })
 }
 
 /// A deterministic byte generator (xorshift64*), so random-input tests are reproducible.
@@ -144,24 +114,6 @@ fn big_page(min_bytes: usize) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // The wire format of `split`, written down again for these tests.
-
-#[derive(Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-struct SplitLine {
-    source: String,
-    encoding: String,
-    index: usize,
-    kind: String,
-    title: Option<String>,
-    byline: Option<String>,
-    credit: Option<String>,
-    text: String,
-    start: usize,
-    end: usize,
-    article_index: Option<usize>,
-    paragraph: Option<usize>,
-    section: Option<String>,
-}
 
 impl SplitLine {
     fn expected(source: &str, encoding: &str, p: &Piece) -> Self {
