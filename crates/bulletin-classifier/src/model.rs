@@ -9,7 +9,6 @@ use bulletin_core::{PIPELINE_VERSION, PipelineSettings, Taxonomy, Theme, envelop
 use bulletin_segmenter::Pipeline;
 use serde::{Deserialize, Serialize};
 
-use crate::sparse::remap as remap_vec;
 use crate::{Classifier, ClassifierError, FeatureMask, ParamMap, Registry, Selection, SparseVec, Vocabulary};
 
 /// How a model turns scores into a reported theme and tags.
@@ -395,14 +394,7 @@ impl Model {
                 ids.push(id);
             }
         });
-        crate::sparse::to_sparse(std::mem::take(ids))
-    }
-
-    /// Remaps a vector from another vocabulary (used by tests and merge).
-    #[doc(hidden)]
-    #[must_use]
-    pub fn remap_vector(x: &[(u32, u32)], mapping: &[u32]) -> SparseVec {
-        remap_vec(x, mapping)
+        crate::sparse::count_ids(ids)
     }
 }
 

@@ -9,9 +9,15 @@ pub type SparseVec = Vec<(u32, u32)>;
 /// Turns a list of feature ids (with repeats, any order) into a [`SparseVec`].
 #[must_use]
 pub fn to_sparse(mut ids: Vec<u32>) -> SparseVec {
+    count_ids(&mut ids)
+}
+
+/// [`to_sparse`] of a reusable buffer: sorts `ids` in place and counts repeats, leaving the
+/// buffer's allocation to the caller.
+pub(crate) fn count_ids(ids: &mut [u32]) -> SparseVec {
     ids.sort_unstable();
     let mut out: SparseVec = Vec::with_capacity(ids.len());
-    for id in ids {
+    for &id in ids.iter() {
         match out.last_mut() {
             Some((last, n)) if *last == id => *n = n.saturating_add(1),
             _ => out.push((id, 1)),

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Model, TagPolicy, TrainingSummary};
-use crate::sparse::{SparseVec, to_sparse};
+use crate::sparse::{SparseVec, count_ids};
 use crate::{Classifier, ClassifierError, DEFAULT_CLASSIFIER, Example, ParamMap, Registry, Selection, Vocabulary};
 
 /// Which pieces of a labelled record become training examples.
@@ -188,7 +188,7 @@ impl Trainer {
                         if let Some(theme) = *primary {
                             ids.clear();
                             pipeline.for_each_feature_ref(&r.title, &r.text, |f| ids.push(local.intern_feature(f)));
-                            out.push((to_sparse(std::mem::take(&mut ids)), theme));
+                            out.push((count_ids(&mut ids), theme));
                         }
                     }
                     if granularity != TrainGranularity::Article && !para_labels.is_empty() {
@@ -196,7 +196,7 @@ impl Trainer {
                             if let Some(theme) = *label {
                                 ids.clear();
                                 pipeline.for_each_feature_ref("", p, |f| ids.push(local.intern_feature(f)));
-                                out.push((to_sparse(std::mem::take(&mut ids)), theme));
+                                out.push((count_ids(&mut ids), theme));
                             }
                         }
                     }
