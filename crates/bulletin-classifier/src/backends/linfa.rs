@@ -183,8 +183,7 @@ impl Classifier for LinfaNb {
         self.examples.clear();
         self.counts = Counts::new(self.n_themes);
         self.update_examples(batch)?;
-        let all: rustc_hash::FxHashMap<u32, usize> = FxIds::collect(&self.examples);
-        self.columns = all;
+        self.columns = present_columns(&self.examples);
         self.refit()
     }
     fn update(&mut self, batch: &[Example<'_>]) -> Result<(), ClassifierError> {
@@ -261,15 +260,11 @@ impl LinfaNb {
 }
 
 /// Column numbering over every feature present in a set of examples, in id order.
-struct FxIds;
-
-impl FxIds {
-    fn collect(examples: &[(SparseVec, usize)]) -> rustc_hash::FxHashMap<u32, usize> {
-        let mut ids: Vec<u32> = examples.iter().flat_map(|(f, _)| f.iter().map(|&(id, _)| id)).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids.into_iter().enumerate().map(|(col, id)| (id, col)).collect()
-    }
+fn present_columns(examples: &[(SparseVec, usize)]) -> rustc_hash::FxHashMap<u32, usize> {
+    let mut ids: Vec<u32> = examples.iter().flat_map(|(f, _)| f.iter().map(|&(id, _)| id)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter().enumerate().map(|(col, id)| (id, col)).collect()
 }
 
 /// The factory of one linfa backend.
