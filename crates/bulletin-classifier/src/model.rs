@@ -9,6 +9,7 @@ use bulletin_core::{PIPELINE_VERSION, PipelineSettings, Taxonomy, Theme, envelop
 use bulletin_segmenter::Pipeline;
 use serde::{Deserialize, Serialize};
 
+use crate::scorer::LinearScorer;
 use crate::{Classifier, ClassifierError, FeatureMask, ParamMap, Registry, Selection, SparseVec, Vocabulary};
 
 /// How a model turns scores into a reported theme and tags.
@@ -64,6 +65,8 @@ pub struct Model {
     policy: TagPolicy,
     summary: TrainingSummary,
     mask: FeatureMask,
+    /// Packed tables of the selected features, when the plugin is linear.
+    scorer: Option<LinearScorer>,
 }
 
 // Versioned wire structures: kept apart from the public types so the file format changes only
@@ -123,6 +126,7 @@ impl Model {
             policy,
             summary,
             mask: FeatureMask::all(0),
+            scorer: None,
         };
         model.finalize()?;
         Ok(model)
@@ -133,7 +137,15 @@ impl Model {
             Some(counts) => self.selection.select(counts, self.vocab.len()),
             None => FeatureMask::all(self.vocab.len()),
         };
-        self.plugin.finalize(&self.mask)
+        self.plugin.finalize(&self.mask)?;
+        let n_themes = self.taxonomy.len();
+        self.scorer = self.plugin.linear().and_then(|linear| LinearScorer::new(&self.vocab, &self.mask, linear, n_themes));
+        Ok(())
+    }
+
+    /// The packed scoring tables, when the plugin is linear.
+    pub(crate) fn scorer(&self) -> Option<&LinearScorer> {
+        self.scorer.as_ref()
     }
 
     /// The themes.
@@ -309,6 +321,7 @@ impl Model {
             policy: wire.policy,
             summary: wire.summary,
             mask: FeatureMask::all(0),
+            scorer: None,
         };
         model.finalize()?;
         Ok(model)

@@ -75,6 +75,15 @@ pub struct Contributions {
     pub features: Vec<(u32, Vec<f64>)>,
 }
 
+/// A linear plugin's weights, as [`Classifier::linear`] returns them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinearWeights<'a> {
+    /// The feature-independent part per theme (the log prior for multinomial naive Bayes).
+    pub base: &'a [f64],
+    /// One row of `n_themes` weights per feature id, in id order.
+    pub weights: &'a [f64],
+}
+
 /// A classifier plugin over sparse feature vectors.
 ///
 /// A plugin keeps whatever state it needs to answer [`Classifier::joint_log_likelihood`];
@@ -115,6 +124,19 @@ pub trait Classifier: Send + Sync + Debug {
     /// log-sum-exp.
     fn predict_log_proba(&self, x: &[(u32, u32)]) -> Vec<f64> {
         normalize_log(self.joint_log_likelihood(x))
+    }
+
+    /// The joint log-likelihood as a linear function of feature counts, when it is one
+    /// (multinomial and complement naive Bayes are; Bernoulli, which scores presence, is not).
+    ///
+    /// A plugin that returns weights here promises `joint_log_likelihood(x)[t] ==
+    /// base[t] + Σ (f, n) in x: n · weights[f · n_themes + t]` up to floating-point rounding, for
+    /// every feature id below `weights.len() / n_themes`; features it ignores have zero rows.
+    /// [`crate::Tagger`] then scores a piece feature by feature as the pipeline emits them,
+    /// without building sparse vectors. The default is `None`: score through
+    /// [`Classifier::joint_log_likelihood`].
+    fn linear(&self) -> Option<LinearWeights<'_>> {
+        None
     }
 
     /// Decomposes the joint log-likelihood into per-feature contributions.

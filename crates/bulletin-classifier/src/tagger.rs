@@ -5,7 +5,8 @@ use std::path::Path;
 use bulletin_core::{Granularity, Piece, ThemeIndex};
 use bulletin_segmenter::{Pipeline, split_page_with};
 
-use crate::plugin::argmax;
+use crate::plugin::{argmax, normalize_log};
+use crate::scorer::LinearScorer;
 use crate::sparse::{SparseVec, sum_sparse};
 use crate::{ClassifierError, Model, Registry};
 
@@ -154,18 +155,26 @@ impl Tagger {
     pub fn predict(&self, title: &str, text: &str, paragraphs: bool, options: TagOptions) -> Prediction {
         let policy = self.model.policy();
         // An article is featurised once, paragraph by paragraph: the pipeline's features are
-        // additive over lines, so the article's vector is the sum of its title's and its
-        // paragraphs' vectors, and each paragraph's own decision comes for free.
-        let mut shares = None;
-        let x = if paragraphs {
-            let (x, s) = self.article_vector(title, text, policy.tag_min_confidence);
-            shares = Some(s);
-            x
-        } else {
-            let mut ids = Vec::new();
-            self.model.vectorize(&self.pipeline, title, text, &mut ids)
+        // additive over lines, so the article's score is the sum of its title's and its
+        // paragraphs' scores, and each paragraph's own decision comes for free. A linear plugin
+        // is scored feature by feature as the pipeline emits them; an explanation, or any other
+        // plugin, needs the piece's sparse vector.
+        let (scores, shares, x) = match self.model.scorer() {
+            Some(scorer) if options.explain == 0 => {
+                let (probs, paragraph_shares) = self.score_linear(scorer, title, text, paragraphs.then_some(policy.tag_min_confidence));
+                (probs, paragraph_shares, None)
+            }
+            _ => {
+                let (x, shares) = if paragraphs {
+                    let (x, s) = self.article_vector(title, text, policy.tag_min_confidence);
+                    (x, Some(s))
+                } else {
+                    let mut ids = Vec::new();
+                    (self.model.vectorize(&self.pipeline, title, text, &mut ids), None)
+                };
+                (probabilities(self.model.predict_log_proba(&x)), shares, Some(x))
+            }
         };
-        let scores: Vec<f64> = self.model.predict_log_proba(&x).iter().map(|v| v.exp()).collect();
         let fallback = self.model.taxonomy().fallback();
         let top = argmax(&scores);
         let runner_up = runner_up(&scores, top);
@@ -184,8 +193,50 @@ impl Tagger {
             tags.extend(extra);
         }
 
-        let why = (options.explain > 0).then(|| self.explain(&x, top, runner_up, options.explain));
+        let why = x.filter(|_| options.explain > 0).map(|x| self.explain(&x, top, runner_up, options.explain));
         Prediction { theme, confidence: scores[theme], abstained, scores, tags, why, runner_up }
+    }
+
+    /// [`Tagger::predict`]'s scores through a linear plugin's packed weights. With
+    /// `paragraph_confidence`, the text is an article: its lines are scored one by one too, and
+    /// the second result holds per theme the share of the article's characters in paragraphs
+    /// that theme wins with at least that confidence.
+    fn score_linear(
+        &self,
+        scorer: &LinearScorer,
+        title: &str,
+        text: &str,
+        paragraph_confidence: Option<f64>,
+    ) -> (Vec<f64>, Option<Vec<f64>>) {
+        let n = scorer.n_themes();
+        let mut acc = vec![0.0; n];
+        let Some(min_confidence) = paragraph_confidence else {
+            self.pipeline.for_each_feature_ref(title, text, |f| scorer.add(f, &mut acc));
+            return (probabilities(with_base(scorer.base(), &acc)), None);
+        };
+        self.pipeline.for_each_feature_ref(title, "", |f| scorer.add(f, &mut acc));
+        let mut line_acc = vec![0.0; n];
+        let mut chars = vec![0usize; n];
+        let mut total = 0usize;
+        for line in text.split('\n') {
+            let trimmed = line.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            let len = trimmed.chars().count();
+            total += len;
+            line_acc.fill(0.0);
+            self.pipeline.for_each_feature_ref("", line, |f| scorer.add(f, &mut line_acc));
+            let line_probs = probabilities(with_base(scorer.base(), &line_acc));
+            let best = argmax(&line_probs);
+            if line_probs[best] >= min_confidence {
+                chars[best] += len;
+            }
+            for (a, l) in acc.iter_mut().zip(&line_acc) {
+                *a += l;
+            }
+        }
+        (probabilities(with_base(scorer.base(), &acc)), Some(shares(&chars, total)))
     }
 
     /// The article's sparse vector, and per theme the share of the article's characters in
@@ -205,15 +256,14 @@ impl Tagger {
             let len = trimmed.chars().count();
             total += len;
             let x = self.model.vectorize(&self.pipeline, "", line, &mut ids);
-            let scores: Vec<f64> = self.model.predict_log_proba(&x).iter().map(|v| v.exp()).collect();
+            let scores = probabilities(self.model.predict_log_proba(&x));
             let best = argmax(&scores);
             if scores[best] >= min_confidence {
                 chars[best] += len;
             }
             all.extend_from_slice(&x);
         }
-        let shares = chars.iter().map(|&c| if total == 0 { 0.0 } else { c as f64 / total as f64 }).collect();
-        (sum_sparse(all), shares)
+        (sum_sparse(all), shares(&chars, total))
     }
 
     fn explain(&self, x: &[(u32, u32)], top: ThemeIndex, runner_up: ThemeIndex, k: usize) -> Vec<Reason> {
@@ -226,6 +276,21 @@ impl Tagger {
             .map(|(contribution, f)| Reason { feature: self.model.vocabulary().word(f).unwrap_or_default().to_owned(), contribution })
             .collect()
     }
+}
+
+/// Probabilities from log-probabilities.
+fn probabilities(log_proba: Vec<f64>) -> Vec<f64> {
+    log_proba.into_iter().map(f64::exp).collect()
+}
+
+/// Log-probabilities of a linear score: `base + acc`, normalised.
+fn with_base(base: &[f64], acc: &[f64]) -> Vec<f64> {
+    normalize_log(base.iter().zip(acc).map(|(b, a)| b + a).collect())
+}
+
+/// Each theme's share of `total` characters.
+fn shares(chars: &[usize], total: usize) -> Vec<f64> {
+    chars.iter().map(|&c| if total == 0 { 0.0 } else { c as f64 / total as f64 }).collect()
 }
 
 /// The best theme other than `top` (ties to taxonomy order).

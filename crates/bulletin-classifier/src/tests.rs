@@ -326,6 +326,37 @@ fn an_article_scored_by_paragraphs_equals_the_article_scored_whole() {
     }
 }
 
+/// A linear plugin is scored feature by feature from packed tables; an explanation (and any
+/// non-linear plugin) goes through the sparse vector. Both must give the same decision.
+#[test]
+fn the_linear_fast_path_agrees_with_the_sparse_vector_path() {
+    let pieces = [
+        (
+            "高新区：项目签约与融资对接",
+            "12个项目集中签约，总投资86亿元。\n\n## 融资\n银行发放知识产权质押贷款3000万元。\n检查组排查消防隐患。",
+            true,
+        ),
+        ("", "高校科研成果在中试基地实现转化，技术合同成交额增长，星舟智链未登录词。", false),
+        ("", "", false),
+        ("高企申报", "辅导企业申报高新技术企业。\n今年新增高企58家。", true),
+    ];
+    for classifier in ["multinomial", "complement", "bernoulli"] {
+        let config = TrainConfig { classifier: classifier.into(), ..TrainConfig::default() };
+        let mut trainer = Trainer::new(config, &Registry::default()).unwrap();
+        trainer.add_records(&mini_corpus()).unwrap();
+        let tagger = Tagger::from_model(trainer.finish().unwrap()).unwrap();
+        assert_eq!(tagger.model().scorer().is_some(), classifier != "bernoulli", "{classifier}");
+        for (title, text, paragraphs) in pieces {
+            let fast = tagger.predict(title, text, paragraphs, TagOptions::default());
+            let vector = tagger.predict(title, text, paragraphs, TagOptions::default().with_explain(1));
+            assert_eq!((fast.theme, &fast.tags, fast.runner_up), (vector.theme, &vector.tags, vector.runner_up), "{classifier}: {text}");
+            for (a, b) in fast.scores.iter().zip(&vector.scores) {
+                assert!((a - b).abs() < 1e-12, "{classifier}: {:?} vs {:?}", fast.scores, vector.scores);
+            }
+        }
+    }
+}
+
 /// Runs a linfa multinomial fit in a child process (this test binary, filtered to the child
 /// test below) and checks that linfa-bayes' stray `dbg!` output never reaches stderr.
 #[test]

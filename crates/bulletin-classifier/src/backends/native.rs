@@ -7,7 +7,7 @@ use std::any::Any;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Classifier, ClassifierError, Contributions, Counts, Example, FeatureMask, NbParams, ParamMap, PluginFactory};
+use crate::{Classifier, ClassifierError, Contributions, Counts, Example, FeatureMask, LinearWeights, NbParams, ParamMap, PluginFactory};
 
 /// Which naive-Bayes event model a [`NativeNb`] uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -229,6 +229,10 @@ impl Classifier for NativeNb {
             }
         }
         jll
+    }
+    fn linear(&self) -> Option<LinearWeights<'_>> {
+        // `derive` leaves the rows of unselected features at zero, as the contract asks.
+        (self.kind != NbKind::Bernoulli).then_some(LinearWeights { base: &self.base, weights: &self.weights })
     }
     fn explain(&self, x: &[(u32, u32)]) -> Result<Contributions, ClassifierError> {
         let features =
