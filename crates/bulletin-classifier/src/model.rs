@@ -139,7 +139,8 @@ impl Model {
         };
         self.plugin.finalize(&self.mask)?;
         let n_themes = self.taxonomy.len();
-        self.scorer = self.plugin.linear().and_then(|linear| LinearScorer::new(&self.vocab, &self.mask, linear, n_themes));
+        self.scorer =
+            self.plugin.linear().and_then(|linear| LinearScorer::new(&self.vocab, &self.mask, self.plugin.counts(), linear, n_themes));
         Ok(())
     }
 

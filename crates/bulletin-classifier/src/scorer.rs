@@ -3,57 +3,140 @@
 //! Multinomial and complement naive Bayes score a piece as `base + Σ count · row(feature)`. The
 //! general path builds a sorted sparse vector per piece (and per paragraph) and hands it to the
 //! plugin; for a linear plugin the same sum can be accumulated as the pipeline emits features,
-//! with no vector, no sort and no allocation. [`LinearScorer`] holds what that needs: lookup
-//! tables over the **selected** features only (a few thousand entries, small enough to stay in
-//! cache, where the full vocabulary holds every feature ever counted) and their weight rows,
-//! packed contiguously in lookup order.
+//! with no vector, no sort and no allocation. [`LinearScorer`] holds what that needs: small hash
+//! tables over the **selected** features only (the full vocabulary holds every feature ever
+//! counted), mapping each to a packed weight row. Lookups dominate, so the tables are kept
+//! compact: character pairs by a 32-bit key (both characters are BMP ideographs), short words
+//! by an inline key (comparing a key never chases a pointer), rows packed most frequent feature
+//! first (so the rows that most lookups hit share a few cache lines), and most missing pairs
+//! are rejected by two 8 KiB bitsets of the characters that begin and end a selected pair
+//! before any probe. (Entries carrying their weight rows inline were tried and measured slower:
+//! the tables outgrow the caches.)
 
 use bulletin_segmenter::Feature;
 use rustc_hash::FxHashMap;
 
-use crate::{FeatureMask, LinearWeights, Vocabulary};
+use crate::{Counts, FeatureMask, LinearWeights, Vocabulary};
 
-/// Lookup tables and packed weight rows of a linear plugin's selected features.
+/// Most themes a taxonomy may have for the packed tables; larger taxonomies are scored through
+/// the sparse-vector path.
+pub(crate) const MAX_THEMES: usize = 8;
+
+/// A per-piece accumulator of weights, padded with zeros to [`MAX_THEMES`].
+type Row = [f64; MAX_THEMES];
+
+/// One bit per BMP code point.
+struct CharSet(Box<[u64]>);
+
+impl CharSet {
+    fn new() -> Self {
+        Self(vec![0; 0x1_0000 / 64].into_boxed_slice())
+    }
+    fn insert(&mut self, c: char) {
+        let cp = c as usize;
+        if let Some(word) = self.0.get_mut(cp / 64) {
+            *word |= 1 << (cp % 64);
+        }
+    }
+    /// Whether `c` is in the set; chars outside the BMP always pass.
+    #[inline]
+    fn may_contain(&self, c: char) -> bool {
+        let cp = c as usize;
+        self.0.get(cp / 64).is_none_or(|word| word & (1 << (cp % 64)) != 0)
+    }
+}
+
+/// Longest word (in bytes) keyed inline.
+const INLINE: usize = 23;
+
+/// A word of at most [`INLINE`] bytes, zero-padded, with its length.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct InlineWord([u8; INLINE], u8);
+
+impl InlineWord {
+    #[inline]
+    fn new(word: &str) -> Option<Self> {
+        let bytes = word.as_bytes();
+        let mut key = [0; INLINE];
+        key.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(Self(key, u8::try_from(bytes.len()).ok()?))
+    }
+}
+
+/// Lookup tables of a linear plugin's selected features and their packed weight rows.
 pub(crate) struct LinearScorer {
     n_themes: usize,
     base: Vec<f64>,
-    words: FxHashMap<Box<str>, u32>,
-    pairs: FxHashMap<u64, u32>,
+    firsts: CharSet,
+    seconds: CharSet,
+    pairs: FxHashMap<u32, u32>,
+    words: FxHashMap<InlineWord, u32>,
+    long_words: FxHashMap<Box<str>, u32>,
     /// `n_themes` weights per packed row.
     rows: Vec<f64>,
 }
 
 impl std::fmt::Debug for LinearScorer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LinearScorer").field("words", &self.words.len()).field("pairs", &self.pairs.len()).finish_non_exhaustive()
+        f.debug_struct("LinearScorer")
+            .field("pairs", &self.pairs.len())
+            .field("words", &(self.words.len() + self.long_words.len()))
+            .finish_non_exhaustive()
     }
 }
 
 impl LinearScorer {
-    /// Packs the rows of the features in `mask`. `None` if the weights do not cover the
-    /// vocabulary with `n_themes` columns (a plugin breaking the [`LinearWeights`] contract is
-    /// then scored through the general path).
-    pub(crate) fn new(vocab: &Vocabulary, mask: &FeatureMask, linear: LinearWeights<'_>, n_themes: usize) -> Option<Self> {
-        if n_themes == 0 || linear.base.len() != n_themes || linear.weights.len() < vocab.len() * n_themes {
+    /// Packs the rows of the features in `mask`, most frequent first when `counts` are given.
+    /// `None` if the taxonomy has more than
+    /// [`MAX_THEMES`] themes or the weights do not cover the vocabulary with `n_themes` columns
+    /// (a plugin breaking the [`LinearWeights`] contract): such models are scored through the
+    /// general path.
+    pub(crate) fn new(
+        vocab: &Vocabulary,
+        mask: &FeatureMask,
+        counts: Option<&Counts>,
+        linear: LinearWeights<'_>,
+        n_themes: usize,
+    ) -> Option<Self> {
+        if n_themes == 0 || n_themes > MAX_THEMES || linear.base.len() != n_themes || linear.weights.len() < vocab.len() * n_themes {
             return None;
         }
         let mut scorer = Self {
             n_themes,
             base: linear.base.to_vec(),
-            words: FxHashMap::default(),
+            firsts: CharSet::new(),
+            seconds: CharSet::new(),
             pairs: FxHashMap::default(),
+            words: FxHashMap::default(),
+            long_words: FxHashMap::default(),
             rows: Vec::with_capacity(mask.count() * n_themes),
         };
-        for id in mask.ids() {
-            let (Some(word), Some(row)) = (vocab.word(id), linear.weights.get(id as usize * n_themes..(id as usize + 1) * n_themes)) else {
+        let mut ids: Vec<u32> = mask.ids().collect();
+        if let Some(counts) = counts {
+            let total = |id: u32| -> u64 {
+                let i = id as usize;
+                if i < counts.n_features() { counts.token_row(i).iter().sum() } else { 0 }
+            };
+            ids.sort_by_cached_key(|&id| std::cmp::Reverse(total(id)));
+        }
+        for id in ids {
+            let i = id as usize;
+            let (Some(word), Some(weights)) = (vocab.word(id), linear.weights.get(i * n_themes..(i + 1) * n_themes)) else {
                 continue;
             };
-            let packed = crate::sparse::id_of(scorer.rows.len() / n_themes);
-            match Feature::parse_pair(word) {
-                Some((a, b)) => scorer.pairs.insert(Feature::pair_key(a, b), packed),
-                None => scorer.words.insert(word.into(), packed),
-            };
-            scorer.rows.extend_from_slice(row);
+            let row = crate::sparse::id_of(scorer.rows.len() / n_themes);
+            scorer.rows.extend_from_slice(weights);
+            if let Some((a, b)) = Feature::parse_pair(word) {
+                if let Some(key) = pair_key(a, b) {
+                    scorer.firsts.insert(a);
+                    scorer.seconds.insert(b);
+                    scorer.pairs.insert(key, row);
+                }
+            } else if let Some(key) = InlineWord::new(word) {
+                scorer.words.insert(key, row);
+            } else {
+                scorer.long_words.insert(word.into(), row);
+            }
         }
         Some(scorer)
     }
@@ -68,12 +151,18 @@ impl LinearScorer {
         &self.base
     }
 
-    /// Adds the weight row of `feature`, if the model uses it, to `acc`.
+    /// Adds the weight row of `feature`, if the model uses it, to `acc` (of [`MAX_THEMES`]
+    /// entries; those past the number of themes stay zero).
     #[inline]
-    pub(crate) fn add(&self, feature: Feature<'_>, acc: &mut [f64]) {
+    pub(crate) fn add(&self, feature: Feature<'_>, acc: &mut Row) {
         let packed = match feature {
-            Feature::CharPair(a, b) => self.pairs.get(&Feature::pair_key(a, b)),
-            Feature::Text(t) => self.words.get(t),
+            Feature::CharPair(a, b) if self.firsts.may_contain(a) && self.seconds.may_contain(b) => {
+                pair_key(a, b).and_then(|key| self.pairs.get(&key))
+            }
+            Feature::Text(t) => match InlineWord::new(t) {
+                Some(key) => self.words.get(&key),
+                None => self.long_words.get(t),
+            },
             _ => None,
         };
         if let Some(&i) = packed {
@@ -85,4 +174,17 @@ impl LinearScorer {
             }
         }
     }
+}
+
+/// A pair's table key: two BMP characters in 32 bits; `None` outside the BMP (the pipeline's
+/// pairs are CJK ideographs, all in the BMP, so no pair is lost).
+#[inline]
+fn pair_key(a: char, b: char) -> Option<u32> {
+    let (a, b) = (u32::from(a), u32::from(b));
+    ((a | b) <= 0xFFFF).then_some((a << 16) | b)
+}
+
+/// A zeroed accumulator for [`LinearScorer::add`].
+pub(crate) fn accumulator() -> Row {
+    [0.0; MAX_THEMES]
 }

@@ -6,7 +6,7 @@ use bulletin_core::{Granularity, Piece, ThemeIndex};
 use bulletin_segmenter::{Pipeline, split_page_with};
 
 use crate::plugin::{argmax, normalize_log};
-use crate::scorer::LinearScorer;
+use crate::scorer::{self, LinearScorer};
 use crate::sparse::{SparseVec, sum_sparse};
 use crate::{ClassifierError, Model, Registry};
 
@@ -209,13 +209,13 @@ impl Tagger {
         paragraph_confidence: Option<f64>,
     ) -> (Vec<f64>, Option<Vec<f64>>) {
         let n = scorer.n_themes();
-        let mut acc = vec![0.0; n];
+        let log_proba = |acc: &[f64]| normalize_log(scorer.base().iter().zip(acc).map(|(b, a)| b + a).collect());
+        let mut acc = scorer::accumulator();
         let Some(min_confidence) = paragraph_confidence else {
             self.pipeline.for_each_feature_ref(title, text, |f| scorer.add(f, &mut acc));
-            return (probabilities(with_base(scorer.base(), &acc)), None);
+            return (probabilities(log_proba(&acc)), None);
         };
         self.pipeline.for_each_feature_ref(title, "", |f| scorer.add(f, &mut acc));
-        let mut line_acc = vec![0.0; n];
         let mut chars = vec![0usize; n];
         let mut total = 0usize;
         for line in text.split('\n') {
@@ -225,9 +225,9 @@ impl Tagger {
             }
             let len = trimmed.chars().count();
             total += len;
-            line_acc.fill(0.0);
+            let mut line_acc = scorer::accumulator();
             self.pipeline.for_each_feature_ref("", line, |f| scorer.add(f, &mut line_acc));
-            let line_probs = probabilities(with_base(scorer.base(), &line_acc));
+            let line_probs = probabilities(log_proba(&line_acc));
             let best = argmax(&line_probs);
             if line_probs[best] >= min_confidence {
                 chars[best] += len;
@@ -236,7 +236,7 @@ impl Tagger {
                 *a += l;
             }
         }
-        (probabilities(with_base(scorer.base(), &acc)), Some(shares(&chars, total)))
+        (probabilities(log_proba(&acc)), Some(shares(&chars, total)))
     }
 
     /// The article's sparse vector, and per theme the share of the article's characters in
@@ -281,11 +281,6 @@ impl Tagger {
 /// Probabilities from log-probabilities.
 fn probabilities(log_proba: Vec<f64>) -> Vec<f64> {
     log_proba.into_iter().map(f64::exp).collect()
-}
-
-/// Log-probabilities of a linear score: `base + acc`, normalised.
-fn with_base(base: &[f64], acc: &[f64]) -> Vec<f64> {
-    normalize_log(base.iter().zip(acc).map(|(b, a)| b + a).collect())
 }
 
 /// Each theme's share of `total` characters.
