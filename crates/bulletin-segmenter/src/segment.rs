@@ -505,13 +505,43 @@ fn is_cjk(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
 }
 
-/// Punctuation or whitespace: no letter, digit or ideograph. The first char decides for almost
-/// every token.
+/// Punctuation or whitespace: no letter, digit or ideograph.
 fn is_punctuation(word: &str) -> bool {
-    match word.chars().next() {
-        Some(c) if c.is_ascii_alphanumeric() || is_cjk(c) => false,
-        _ => !word.chars().any(char::is_alphanumeric),
+    !word.chars().any(is_word_char)
+}
+
+/// `char::is_alphanumeric`, answered without Unicode tables for the characters bulletins are
+/// made of: ASCII, CJK ideographs and CJK, general and full-width punctuation.
+#[inline]
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
     }
+    if is_cjk(c) {
+        return true;
+    }
+    if is_common_punctuation(c) {
+        return false;
+    }
+    c.is_alphanumeric()
+}
+
+/// Non-ASCII punctuation, spaces and symbols common in Chinese text, none alphanumeric: general
+/// punctuation (`—…“”‘’`), the CJK symbols block minus its letters and numerals (`、。《》【】`),
+/// and the full-width punctuation forms (`，：；！？（）`).
+fn is_common_punctuation(c: char) -> bool {
+    matches!(
+        c,
+        '\u{2000}'..='\u{206F}'
+            | '\u{3000}'..='\u{3004}'
+            | '\u{3008}'..='\u{3020}'
+            | '\u{3030}'
+            | '\u{303D}'..='\u{303F}'
+            | '\u{FF01}'..='\u{FF0F}'
+            | '\u{FF1A}'..='\u{FF20}'
+            | '\u{FF3B}'..='\u{FF40}'
+            | '\u{FF5B}'..='\u{FF65}'
+    )
 }
 
 fn long_enough(word: &str, min_chars: usize) -> bool {
@@ -763,6 +793,15 @@ mod tests {
             parts.sort();
             prop_assert_eq!(whole, parts);
         }
+    }
+
+    #[test]
+    fn the_word_char_shortcuts_agree_with_unicode() {
+        for c in (0..=0x1_0000).filter_map(char::from_u32) {
+            assert_eq!(is_word_char(c), c.is_alphanumeric() || is_cjk(c), "U+{:04X}", u32::from(c));
+        }
+        assert!(is_punctuation("，") && is_punctuation("……") && is_punctuation(" \u{3000}"));
+        assert!(!is_punctuation("々") && !is_punctuation("〇") && !is_punctuation("a。"));
     }
 
     #[test]
