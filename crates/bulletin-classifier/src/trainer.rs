@@ -182,23 +182,43 @@ impl Trainer {
             .map(|(recs, labels)| {
                 let mut local = Vocabulary::new();
                 let mut out = Vec::new();
-                let mut ids = Vec::new();
+                let mut article_ids = Vec::new();
+                let mut paragraph_ids = Vec::new();
                 for (r, (primary, para_labels)) in recs.iter().zip(labels) {
-                    if granularity != TrainGranularity::Paragraph {
-                        if let Some(theme) = *primary {
-                            ids.clear();
-                            pipeline.for_each_feature_ref(&r.title, &r.text, |f| ids.push(local.intern_feature(f)));
-                            out.push((count_ids(&mut ids), theme));
+                    let article = primary.filter(|_| granularity != TrainGranularity::Paragraph);
+                    let paragraphs = granularity != TrainGranularity::Article && !para_labels.is_empty();
+                    if article.is_none() && !paragraphs {
+                        continue;
+                    }
+                    // Each line is featurised once: its ids make its paragraph's example and add up
+                    // to the article's (features are additive over lines, and trimming a line
+                    // changes none of them). The article comes first, as its slot is reserved here.
+                    let slot = out.len();
+                    article_ids.clear();
+                    if let Some(theme) = article {
+                        out.push((SparseVec::new(), theme));
+                        pipeline.for_each_feature_ref(&r.title, "", |f| article_ids.push(local.intern_feature(f)));
+                    }
+                    let mut labels = para_labels.iter();
+                    for (line, is_paragraph) in r.lines() {
+                        let theme = if paragraphs && is_paragraph { labels.next().copied().flatten() } else { None };
+                        match theme {
+                            Some(theme) => {
+                                paragraph_ids.clear();
+                                pipeline.for_each_feature_ref("", line, |f| paragraph_ids.push(local.intern_feature(f)));
+                                if article.is_some() {
+                                    article_ids.extend_from_slice(&paragraph_ids);
+                                }
+                                out.push((count_ids(&mut paragraph_ids), theme));
+                            }
+                            None if article.is_some() => {
+                                pipeline.for_each_feature_ref("", line, |f| article_ids.push(local.intern_feature(f)));
+                            }
+                            None => {}
                         }
                     }
-                    if granularity != TrainGranularity::Article && !para_labels.is_empty() {
-                        for (p, label) in r.paragraphs().zip(para_labels) {
-                            if let Some(theme) = *label {
-                                ids.clear();
-                                pipeline.for_each_feature_ref("", p, |f| ids.push(local.intern_feature(f)));
-                                out.push((count_ids(&mut ids), theme));
-                            }
-                        }
+                    if article.is_some() {
+                        out[slot].0 = count_ids(&mut article_ids);
                     }
                 }
                 (local, out)

@@ -54,7 +54,13 @@ impl Record {
     /// The paragraphs that `paragraph_labels` refers to: the non-empty lines of `text` that are
     /// not `## ` section headings, trimmed.
     pub fn paragraphs(&self) -> impl Iterator<Item = &str> {
-        self.text.lines().map(str::trim).filter(|l| !l.is_empty() && !is_section_heading(l))
+        self.lines().filter_map(|(line, is_paragraph)| is_paragraph.then_some(line))
+    }
+
+    /// Every non-empty line of `text`, trimmed, in order, with whether it is one of the
+    /// [`paragraphs`](Self::paragraphs) (`false` for a `## ` section heading).
+    pub fn lines(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.text.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| (l, !is_section_heading(l)))
     }
 }
 
@@ -90,6 +96,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.paragraphs().collect::<Vec<_>>(), ["第一段。", "第二段。"]);
+        assert_eq!(r.lines().collect::<Vec<_>>(), [("第一段。", true), ("## 小标题", false), ("第二段。", true)]);
         assert_eq!(r.paragraph_labels.as_ref().map(Vec::len), Some(2));
     }
 
