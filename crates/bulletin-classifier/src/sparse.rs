@@ -173,6 +173,20 @@ pub fn remap(x: &[(u32, u32)], mapping: &[u32]) -> SparseVec {
     out
 }
 
+/// Renumbers the ids from `base` up through `mapping` (`base + i` becomes `mapping[i]`), keeping
+/// `x` sorted. Ids below `base` stay, and as a sorted vector keeps them first, only its tail moves.
+pub(crate) fn remap_new(x: &mut [(u32, u32)], base: u32, mapping: &[u32]) {
+    let start = x.partition_point(|&(id, _)| id < base);
+    let tail = &mut x[start..];
+    if tail.is_empty() {
+        return;
+    }
+    for (id, _) in tail.iter_mut() {
+        *id = mapping[(*id - base) as usize];
+    }
+    tail.sort_unstable_by_key(|&(id, _)| id);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +194,13 @@ mod tests {
     #[test]
     fn to_sparse_counts_repeats() {
         assert_eq!(to_sparse(vec![3, 1, 3, 0, 3]), vec![(0, 1), (1, 1), (3, 3)]);
+    }
+
+    #[test]
+    fn remap_new_moves_only_the_new_ids() {
+        let mut x = vec![(1, 2), (4, 1), (10, 3), (11, 1), (12, 5)];
+        remap_new(&mut x, 10, &[20, 6, 5]);
+        assert_eq!(x, [(1, 2), (4, 1), (5, 5), (6, 1), (20, 3)]);
     }
 
     #[test]

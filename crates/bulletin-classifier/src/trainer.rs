@@ -1,12 +1,12 @@
 //! Training: records in, model out, with feature extraction spread over all cores.
 
 use bulletin_core::{PipelineSettings, Record, Taxonomy};
-use bulletin_segmenter::Pipeline;
+use bulletin_segmenter::{Feature, Pipeline};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Model, TagPolicy, TrainingSummary};
-use crate::sparse::{SparseVec, count_ids};
+use crate::sparse::{SparseVec, count_ids, id_of, remap_new};
 use crate::{Classifier, ClassifierError, DEFAULT_CLASSIFIER, Example, ParamMap, Registry, Selection, Vocabulary};
 
 /// Which pieces of a labelled record become training examples.
@@ -174,6 +174,12 @@ impl Trainer {
             resolved.push((primary, paragraphs));
         }
         let pipeline = &self.pipeline;
+        // Units look features up in the global vocabulary (read-only while they run) and number
+        // only the unseen ones locally, from `base` up: once the vocabulary has warmed up almost
+        // every feature is known, so units allocate next to nothing and the serial merge below
+        // touches only the new words.
+        let global = &self.vocab;
+        let base = id_of(global.len());
         // About two units per thread: enough to balance, few enough to keep the serial merge small.
         let unit = records.len().div_ceil(2 * rayon::current_num_threads()).max(MIN_UNIT);
         let units: Vec<(Vocabulary, Vec<(SparseVec, usize)>)> = records
@@ -181,6 +187,7 @@ impl Trainer {
             .zip(resolved.par_chunks(unit))
             .map(|(recs, labels)| {
                 let mut local = Vocabulary::new();
+                let mut id = |f: Feature<'_>| global.get_feature(f).unwrap_or_else(|| base + local.intern_feature(f));
                 let mut out = Vec::new();
                 let mut article_ids = Vec::new();
                 let mut paragraph_ids = Vec::new();
@@ -197,7 +204,7 @@ impl Trainer {
                     article_ids.clear();
                     if let Some(theme) = article {
                         out.push((SparseVec::new(), theme));
-                        pipeline.for_each_feature_ref(&r.title, "", |f| article_ids.push(local.intern_feature(f)));
+                        pipeline.for_each_feature_ref(&r.title, "", |f| article_ids.push(id(f)));
                     }
                     let mut labels = para_labels.iter();
                     for (line, is_paragraph) in r.lines() {
@@ -205,14 +212,14 @@ impl Trainer {
                         match theme {
                             Some(theme) => {
                                 paragraph_ids.clear();
-                                pipeline.for_each_feature_ref("", line, |f| paragraph_ids.push(local.intern_feature(f)));
+                                pipeline.for_each_feature_ref("", line, |f| paragraph_ids.push(id(f)));
                                 if article.is_some() {
                                     article_ids.extend_from_slice(&paragraph_ids);
                                 }
                                 out.push((count_ids(&mut paragraph_ids), theme));
                             }
                             None if article.is_some() => {
-                                pipeline.for_each_feature_ref("", line, |f| article_ids.push(local.intern_feature(f)));
+                                pipeline.for_each_feature_ref("", line, |f| article_ids.push(id(f)));
                             }
                             None => {}
                         }
@@ -225,15 +232,19 @@ impl Trainer {
             })
             .collect();
         let mut report = BatchReport { records: records.len() as u64, examples: 0 };
-        for (local, examples) in units {
+        for (local, mut examples) in units {
             let mapping: Vec<u32> = local.words().iter().map(|w| self.vocab.intern(w)).collect();
-            let remapped: Vec<(SparseVec, usize)> = examples.iter().map(|(x, t)| (crate::sparse::remap(x, &mapping), *t)).collect();
-            let batch: Vec<Example<'_>> = remapped.iter().map(|(features, theme)| Example { features, theme: *theme }).collect();
+            if !mapping.is_empty() {
+                for (x, _) in &mut examples {
+                    remap_new(x, base, &mapping);
+                }
+            }
+            let batch: Vec<Example<'_>> = examples.iter().map(|(features, theme)| Example { features, theme: *theme }).collect();
             self.plugin.update(&batch)?;
-            for (_, t) in &remapped {
+            for (_, t) in &examples {
                 self.pieces[*t] += 1;
             }
-            report.examples += remapped.len() as u64;
+            report.examples += examples.len() as u64;
         }
         self.records += report.records;
         Ok(report)
