@@ -1,12 +1,12 @@
 //! Training: records in, model out, with feature extraction spread over all cores.
 
 use bulletin_core::{PipelineSettings, Record, Taxonomy};
-use bulletin_segmenter::Pipeline;
+use bulletin_segmenter::{Feature, Pipeline};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Model, TagPolicy, TrainingSummary};
-use crate::sparse::{SparseVec, count_ids};
+use crate::sparse::{SparseVec, count_ids, id_of, remap_new};
 use crate::{Classifier, ClassifierError, DEFAULT_CLASSIFIER, Example, ParamMap, Registry, Selection, Vocabulary};
 
 /// Which pieces of a labelled record become training examples.
@@ -174,6 +174,12 @@ impl Trainer {
             resolved.push((primary, paragraphs));
         }
         let pipeline = &self.pipeline;
+        // Units look features up in the global vocabulary (read-only while they run) and number
+        // only the unseen ones locally, from `base` up: once the vocabulary has warmed up almost
+        // every feature is known, so units allocate next to nothing and the serial merge below
+        // touches only the new words.
+        let global = &self.vocab;
+        let base = id_of(global.len());
         // About two units per thread: enough to balance, few enough to keep the serial merge small.
         let unit = records.len().div_ceil(2 * rayon::current_num_threads()).max(MIN_UNIT);
         let units: Vec<(Vocabulary, Vec<(SparseVec, usize)>)> = records
@@ -181,39 +187,64 @@ impl Trainer {
             .zip(resolved.par_chunks(unit))
             .map(|(recs, labels)| {
                 let mut local = Vocabulary::new();
+                let mut id = |f: Feature<'_>| global.get_feature(f).unwrap_or_else(|| base + local.intern_feature(f));
                 let mut out = Vec::new();
-                let mut ids = Vec::new();
+                let mut article_ids = Vec::new();
+                let mut paragraph_ids = Vec::new();
                 for (r, (primary, para_labels)) in recs.iter().zip(labels) {
-                    if granularity != TrainGranularity::Paragraph {
-                        if let Some(theme) = *primary {
-                            ids.clear();
-                            pipeline.for_each_feature_ref(&r.title, &r.text, |f| ids.push(local.intern_feature(f)));
-                            out.push((count_ids(&mut ids), theme));
+                    let article = primary.filter(|_| granularity != TrainGranularity::Paragraph);
+                    let paragraphs = granularity != TrainGranularity::Article && !para_labels.is_empty();
+                    if article.is_none() && !paragraphs {
+                        continue;
+                    }
+                    // Each line is featurised once: its ids make its paragraph's example and add up
+                    // to the article's (features are additive over lines, and trimming a line
+                    // changes none of them). The article comes first, as its slot is reserved here.
+                    let slot = out.len();
+                    article_ids.clear();
+                    if let Some(theme) = article {
+                        out.push((SparseVec::new(), theme));
+                        pipeline.for_each_feature_ref(&r.title, "", |f| article_ids.push(id(f)));
+                    }
+                    let mut labels = para_labels.iter();
+                    for (line, is_paragraph) in r.lines() {
+                        let theme = if paragraphs && is_paragraph { labels.next().copied().flatten() } else { None };
+                        match theme {
+                            Some(theme) => {
+                                paragraph_ids.clear();
+                                pipeline.for_each_feature_ref("", line, |f| paragraph_ids.push(id(f)));
+                                if article.is_some() {
+                                    article_ids.extend_from_slice(&paragraph_ids);
+                                }
+                                out.push((count_ids(&mut paragraph_ids), theme));
+                            }
+                            None if article.is_some() => {
+                                pipeline.for_each_feature_ref("", line, |f| article_ids.push(id(f)));
+                            }
+                            None => {}
                         }
                     }
-                    if granularity != TrainGranularity::Article && !para_labels.is_empty() {
-                        for (p, label) in r.paragraphs().zip(para_labels) {
-                            if let Some(theme) = *label {
-                                ids.clear();
-                                pipeline.for_each_feature_ref("", p, |f| ids.push(local.intern_feature(f)));
-                                out.push((count_ids(&mut ids), theme));
-                            }
-                        }
+                    if article.is_some() {
+                        out[slot].0 = count_ids(&mut article_ids);
                     }
                 }
                 (local, out)
             })
             .collect();
         let mut report = BatchReport { records: records.len() as u64, examples: 0 };
-        for (local, examples) in units {
+        for (local, mut examples) in units {
             let mapping: Vec<u32> = local.words().iter().map(|w| self.vocab.intern(w)).collect();
-            let remapped: Vec<(SparseVec, usize)> = examples.iter().map(|(x, t)| (crate::sparse::remap(x, &mapping), *t)).collect();
-            let batch: Vec<Example<'_>> = remapped.iter().map(|(features, theme)| Example { features, theme: *theme }).collect();
+            if !mapping.is_empty() {
+                for (x, _) in &mut examples {
+                    remap_new(x, base, &mapping);
+                }
+            }
+            let batch: Vec<Example<'_>> = examples.iter().map(|(features, theme)| Example { features, theme: *theme }).collect();
             self.plugin.update(&batch)?;
-            for (_, t) in &remapped {
+            for (_, t) in &examples {
                 self.pieces[*t] += 1;
             }
-            report.examples += remapped.len() as u64;
+            report.examples += examples.len() as u64;
         }
         self.records += report.records;
         Ok(report)

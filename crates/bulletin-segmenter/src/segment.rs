@@ -793,6 +793,18 @@ mod tests {
             parts.sort();
             prop_assert_eq!(whole, parts);
         }
+
+        /// Training featurises trimmed paragraphs once for both the paragraph and its article,
+        /// which reads them untrimmed: whitespace around a line must change no feature.
+        #[test]
+        fn features_ignore_whitespace_around_a_line(
+            before in "[ \t\r\u{3000}]{0,3}",
+            line in "[高新区招商引资签约项目贷款2023年亿元万%，。 a-z0-9]{0,20}",
+            after in "[ \t\r\u{3000}]{0,3}",
+        ) {
+            let padded = format!("{before}{line}{after}");
+            prop_assert_eq!(ALL_FEATURES.features("", &padded), ALL_FEATURES.features("", padded.trim()));
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::mpsc::SyncSender;
 
 use anyhow::{Context, Result, anyhow, bail};
 use bulletin_classifier::{ParamMap, Registry, TrainConfig, TrainGranularity, Trainer};
@@ -73,39 +74,32 @@ fn parse_params(params: &[String]) -> Result<ParamMap> {
     Ok(map)
 }
 
+/// Batches parsed ahead of the trainer: enough to keep it busy while the reader parses, few
+/// enough to keep memory bounded.
+const BATCHES_AHEAD: usize = 2;
+
 /// Runs `train`.
 pub fn run(command: TrainCommand) -> Result<ExitCode> {
     let taxonomy = command.config.taxonomy.clone();
     let mut trainer = Trainer::new(command.config, &Registry::default()).context("cannot start training")?;
     let progress = progress_bar(&command.files);
-    let mut reader = RecordReader::new(&taxonomy, command.strict, false);
-    let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
-    let mut done_bytes = 0u64;
-    for file in &command.files {
-        let before = done_bytes;
-        reader.read_files(std::slice::from_ref(file), |item, bytes| {
-            if let Item::Article(record) = item {
-                batch.push(record);
-            }
-            if batch.len() == BATCH {
-                trainer.add_records(&batch).context("training failed")?;
-                batch.clear();
-            }
-            done_bytes = before + bytes;
-            if let Some(bar) = &progress {
-                bar.set_position(done_bytes);
-            }
-            Ok(())
-        })?;
-    }
-    if !batch.is_empty() {
-        trainer.add_records(&batch).context("training failed")?;
-    }
+    // Reading and parsing JSON run on their own thread, so they overlap featurisation instead of
+    // leaving the cores idle between batches. Batches travel in order and the reader stops at the
+    // first fatal error, after the batches before it, so messages come out as from a serial loop.
+    let (read, skipped) = std::thread::scope(|scope| -> Result<(u64, u64)> {
+        let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Record>>(BATCHES_AHEAD);
+        let reader = scope.spawn(|| read_batches(&command.files, &taxonomy, command.strict, progress.as_ref(), sender));
+        for batch in batches {
+            // Returning drops `batches`: the reader's next send fails and it stops.
+            trainer.add_records(&batch).context("training failed")?;
+        }
+        reader.join().map_err(|_| anyhow!("the reader thread panicked"))?
+    })?;
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
-    if reader.read == 0 {
-        bail!("no training data: no valid record in {} file(s) ({} line(s) skipped)", command.files.len(), reader.skipped);
+    if read == 0 {
+        bail!("no training data: no valid record in {} file(s) ({skipped} line(s) skipped)", command.files.len());
     }
     let pieces = trainer.pieces_per_theme().to_vec();
     for (theme, &n) in taxonomy.themes().iter().zip(&pieces) {
@@ -120,12 +114,56 @@ pub fn run(command: TrainCommand) -> Result<ExitCode> {
     let model = trainer.finish().context("training failed")?;
     model.save(&command.out).with_context(|| format!("cannot save the model to {}", command.out.display()))?;
     let bytes = std::fs::metadata(&command.out).map_or(0, |m| m.len());
-    report::info(format_args!("records read: {}, skipped: {}", reader.read, reader.skipped));
+    report::info(format_args!("records read: {read}, skipped: {skipped}"));
     let per_theme: Vec<String> = taxonomy.themes().iter().zip(&pieces).map(|(t, n)| format!("{} {n}", t.id())).collect();
     report::info(format_args!("training pieces per theme ({}): {}", model.summary().granularity, per_theme.join(", ")));
     report::info(format_args!("vocabulary: {} features, {} selected", model.vocabulary().len(), model.selected_features()));
     report::info(format_args!("wrote {} ({bytes} bytes)", command.out.display()));
     Ok(ExitCode::Success)
+}
+
+/// Reads `files` into batches of [`BATCH`] records sent to `sender`; returns the records read
+/// and the lines skipped. Stops early, without error, when the receiver is gone.
+fn read_batches(
+    files: &[PathBuf],
+    taxonomy: &Taxonomy,
+    strict: bool,
+    progress: Option<&ProgressBar>,
+    sender: SyncSender<Vec<Record>>,
+) -> Result<(u64, u64)> {
+    let mut reader = RecordReader::new(taxonomy, strict, false);
+    let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
+    let mut done_bytes = 0u64;
+    let mut trainer_gone = false;
+    for file in files {
+        let before = done_bytes;
+        let read = reader.read_files(std::slice::from_ref(file), |item, bytes| {
+            if let Item::Article(record) = item {
+                batch.push(record);
+            }
+            if batch.len() == BATCH && sender.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
+                trainer_gone = true;
+                bail!("the trainer stopped");
+            }
+            done_bytes = before + bytes;
+            if let Some(bar) = progress {
+                bar.set_position(done_bytes);
+            }
+            Ok(())
+        });
+        if trainer_gone {
+            // The trainer failed; its error is the one reported.
+            return Ok((reader.read, reader.skipped));
+        }
+        read?;
+    }
+    if !batch.is_empty() {
+        // A failed send means the trainer stopped with an error of its own, which it reports.
+        let _ = sender.send(batch);
+    }
+    // Closing the channel ends the trainer's loop.
+    drop(sender);
+    Ok((reader.read, reader.skipped))
 }
 
 /// A byte-count progress bar over the data files, only when stderr is a terminal.
