@@ -6,16 +6,17 @@
 //! with no vector, no sort and no allocation. [`LinearScorer`] holds what that needs: small hash
 //! tables over the **selected** features only (the full vocabulary holds every feature ever
 //! counted), mapping each to a packed weight row. Lookups dominate, so the tables are kept
-//! compact: character pairs by a 32-bit key (both characters are BMP ideographs), short words
-//! by an inline key (comparing a key never chases a pointer), rows packed most frequent feature
-//! first (so the rows that most lookups hit share a few cache lines), and most missing pairs
-//! are rejected by two 8 KiB bitsets of the characters that begin and end a selected pair
-//! before any probe. (Entries carrying their weight rows inline were tried and measured slower:
-//! the tables outgrow the caches.)
+//! compact: character pairs by a 32-bit key (both characters are BMP ideographs), words by the
+//! vocabulary's inline `WordKey` (comparing a key never chases a pointer), rows packed most
+//! frequent feature first (so the rows that most lookups hit share a few cache lines), and most
+//! missing pairs are rejected by two 8 KiB bitsets of the characters that begin and end a
+//! selected pair before any probe. (Entries carrying their weight rows inline were tried and
+//! measured slower: the tables outgrow the caches.)
 
 use bulletin_segmenter::Feature;
 use rustc_hash::FxHashMap;
 
+use crate::sparse::WordKey;
 use crate::{Counts, FeatureMask, LinearWeights, Vocabulary};
 
 /// Most themes a taxonomy may have for the packed tables; larger taxonomies are scored through
@@ -46,23 +47,6 @@ impl CharSet {
     }
 }
 
-/// Longest word (in bytes) keyed inline.
-const INLINE: usize = 23;
-
-/// A word of at most [`INLINE`] bytes, zero-padded, with its length.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct InlineWord([u8; INLINE], u8);
-
-impl InlineWord {
-    #[inline]
-    fn new(word: &str) -> Option<Self> {
-        let bytes = word.as_bytes();
-        let mut key = [0; INLINE];
-        key.get_mut(..bytes.len())?.copy_from_slice(bytes);
-        Some(Self(key, u8::try_from(bytes.len()).ok()?))
-    }
-}
-
 /// Lookup tables of a linear plugin's selected features and their packed weight rows.
 pub(crate) struct LinearScorer {
     n_themes: usize,
@@ -70,18 +54,14 @@ pub(crate) struct LinearScorer {
     firsts: CharSet,
     seconds: CharSet,
     pairs: FxHashMap<u32, u32>,
-    words: FxHashMap<InlineWord, u32>,
-    long_words: FxHashMap<Box<str>, u32>,
+    words: FxHashMap<WordKey, u32>,
     /// `n_themes` weights per packed row.
     rows: Vec<f64>,
 }
 
 impl std::fmt::Debug for LinearScorer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LinearScorer")
-            .field("pairs", &self.pairs.len())
-            .field("words", &(self.words.len() + self.long_words.len()))
-            .finish_non_exhaustive()
+        f.debug_struct("LinearScorer").field("pairs", &self.pairs.len()).field("words", &self.words.len()).finish_non_exhaustive()
     }
 }
 
@@ -108,7 +88,6 @@ impl LinearScorer {
             seconds: CharSet::new(),
             pairs: FxHashMap::default(),
             words: FxHashMap::default(),
-            long_words: FxHashMap::default(),
             rows: Vec::with_capacity(mask.count() * n_themes),
         };
         let mut ids: Vec<u32> = mask.ids().collect();
@@ -132,10 +111,8 @@ impl LinearScorer {
                     scorer.seconds.insert(b);
                     scorer.pairs.insert(key, row);
                 }
-            } else if let Some(key) = InlineWord::new(word) {
-                scorer.words.insert(key, row);
             } else {
-                scorer.long_words.insert(word.into(), row);
+                scorer.words.insert(WordKey::new(word), row);
             }
         }
         Some(scorer)
@@ -159,10 +136,7 @@ impl LinearScorer {
             Feature::CharPair(a, b) if self.firsts.may_contain(a) && self.seconds.may_contain(b) => {
                 pair_key(a, b).and_then(|key| self.pairs.get(&key))
             }
-            Feature::Text(t) => match InlineWord::new(t) {
-                Some(key) => self.words.get(&key),
-                None => self.long_words.get(t),
-            },
+            Feature::Text(t) => self.words.get(t.as_bytes()),
             _ => None,
         };
         if let Some(&i) = packed {

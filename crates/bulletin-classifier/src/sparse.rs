@@ -45,7 +45,7 @@ pub fn sum_sparse(mut pairs: Vec<(u32, u32)>) -> SparseVec {
 /// has already loaded instead of following a pointer to a separate allocation (the cache miss
 /// that dominated training's lookups). Looked up by the word's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum WordKey {
+pub(crate) enum WordKey {
     Inline { len: u8, bytes: [u8; WordKey::INLINE] },
     Heap(Box<[u8]>),
 }
@@ -53,7 +53,7 @@ enum WordKey {
 impl WordKey {
     const INLINE: usize = 22;
 
-    fn new(word: &str) -> Self {
+    pub(crate) fn new(word: &str) -> Self {
         let src = word.as_bytes();
         match u8::try_from(src.len()) {
             Ok(len) if src.len() <= Self::INLINE => {
