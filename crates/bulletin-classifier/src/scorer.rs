@@ -16,7 +16,7 @@
 use bulletin_segmenter::Feature;
 use rustc_hash::FxHashMap;
 
-use crate::sparse::WordKey;
+use crate::sparse::{WordKey, pair_key};
 use crate::{Counts, FeatureMask, LinearWeights, Vocabulary};
 
 /// Most themes a taxonomy may have for the packed tables; larger taxonomies are scored through
@@ -148,14 +148,6 @@ impl LinearScorer {
             }
         }
     }
-}
-
-/// A pair's table key: two BMP characters in 32 bits; `None` outside the BMP (the pipeline's
-/// pairs are CJK ideographs, all in the BMP, so no pair is lost).
-#[inline]
-fn pair_key(a: char, b: char) -> Option<u32> {
-    let (a, b) = (u32::from(a), u32::from(b));
-    ((a | b) <= 0xFFFF).then_some((a << 16) | b)
 }
 
 /// A zeroed accumulator for [`LinearScorer::add`].
