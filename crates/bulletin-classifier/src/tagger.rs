@@ -216,27 +216,15 @@ impl Tagger {
             return (probabilities(log_proba(&acc)), None);
         };
         self.pipeline.for_each_feature_ref(title, "", |f| scorer.add(f, &mut acc));
-        let mut chars = vec![0usize; n];
-        let mut total = 0usize;
-        for line in text.split('\n') {
-            let trimmed = line.trim();
-            if trimmed.is_empty() {
-                continue;
-            }
-            let len = trimmed.chars().count();
-            total += len;
+        let shares = paragraph_shares(text, n, min_confidence, |line| {
             let mut line_acc = scorer::accumulator();
             self.pipeline.for_each_feature_ref("", line, |f| scorer.add(f, &mut line_acc));
-            let line_probs = probabilities(log_proba(&line_acc));
-            let best = argmax(&line_probs);
-            if line_probs[best] >= min_confidence {
-                chars[best] += len;
-            }
             for (a, l) in acc.iter_mut().zip(&line_acc) {
                 *a += l;
             }
-        }
-        (probabilities(log_proba(&acc)), Some(shares(&chars, total)))
+            probabilities(log_proba(&line_acc))
+        });
+        (probabilities(log_proba(&acc)), Some(shares))
     }
 
     /// The article's sparse vector, and per theme the share of the article's characters in
@@ -246,24 +234,12 @@ impl Tagger {
         let mut ids = Vec::new();
         let title_vec = self.model.vectorize(&self.pipeline, title, "", &mut ids);
         let mut all: Vec<(u32, u32)> = title_vec;
-        let mut chars = vec![0usize; n];
-        let mut total = 0usize;
-        for line in text.split('\n') {
-            let trimmed = line.trim();
-            if trimmed.is_empty() {
-                continue;
-            }
-            let len = trimmed.chars().count();
-            total += len;
+        let shares = paragraph_shares(text, n, min_confidence, |line| {
             let x = self.model.vectorize(&self.pipeline, "", line, &mut ids);
-            let scores = probabilities(self.model.predict_log_proba(&x));
-            let best = argmax(&scores);
-            if scores[best] >= min_confidence {
-                chars[best] += len;
-            }
             all.extend_from_slice(&x);
-        }
-        (sum_sparse(all), shares(&chars, total))
+            probabilities(self.model.predict_log_proba(&x))
+        });
+        (sum_sparse(all), shares)
     }
 
     fn explain(&self, x: &[(u32, u32)], top: ThemeIndex, runner_up: ThemeIndex, k: usize) -> Vec<Reason> {
@@ -283,8 +259,25 @@ fn probabilities(log_proba: Vec<f64>) -> Vec<f64> {
     log_proba.into_iter().map(f64::exp).collect()
 }
 
-/// Each theme's share of `total` characters.
-fn shares(chars: &[usize], total: usize) -> Vec<f64> {
+/// Scores each non-blank line of an article with `score` (its probabilities per theme, of `n`
+/// themes) and returns per theme the share of the article's characters in lines that theme wins
+/// with at least `min_confidence`.
+fn paragraph_shares(text: &str, n: usize, min_confidence: f64, mut score: impl FnMut(&str) -> Vec<f64>) -> Vec<f64> {
+    let mut chars = vec![0usize; n];
+    let mut total = 0usize;
+    for line in text.split('\n') {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let len = trimmed.chars().count();
+        total += len;
+        let probs = score(line);
+        let best = argmax(&probs);
+        if probs[best] >= min_confidence {
+            chars[best] += len;
+        }
+    }
     chars.iter().map(|&c| if total == 0 { 0.0 } else { c as f64 / total as f64 }).collect()
 }
 
