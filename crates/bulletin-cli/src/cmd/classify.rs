@@ -1,12 +1,25 @@
 //! `bulletin classify`: pages → pieces with themes, in parallel, output in input order.
+//!
+//! Threads. With `--threads 1` everything runs on the calling thread. With N > 1, N pool
+//! workers tag the pieces while the calling thread reads, decodes and splits the input and
+//! writes the results: that is a few percent of the tagging, so the calling thread mostly
+//! waits and N workers keep N cores busy.
+//!
+//! No barrier: each batch of pieces from the reader is cut into units of about
+//! [`UNIT_BYTES`] of text, spawned on the pool in input order (the pool takes work spawned
+//! from outside first in, first out), and the calling thread writes a unit's results once it
+//! and every unit before it are done, while the next ones are being tagged. It reads ahead
+//! until [`IN_FLIGHT_BYTES`] of text are in flight, then waits for the oldest unit, so memory
+//! stays bounded by the largest batch plus that window, whatever the input size.
 
+use std::collections::VecDeque;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::mpsc::{self, TryRecvError};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use bulletin_classifier::{TagOptions, Tagged, Tagger};
 use bulletin_core::Piece;
-use rayon::prelude::*;
 
 use crate::cli::{ClassifyArgs, Format};
 use crate::exit::ExitCode;
@@ -14,6 +27,16 @@ use crate::input::{self, InputConfig, PageInfo, PageSink};
 use crate::jsonl::{ClassifyRecord, PieceRecord};
 use crate::model;
 use crate::output::{self, Emitter, Stdout};
+
+/// Text bytes per unit of work: small enough that the last unit of the input leaves the other
+/// workers idle for little time (a few milliseconds), large enough that spawning and receiving
+/// a unit costs nothing next to tagging it.
+const UNIT_BYTES: usize = 32 << 10;
+
+/// Text bytes in flight (spawned, not yet written) beyond which reading waits for the oldest
+/// unit: tens of units, enough to keep the workers busy while the calling thread reads and
+/// writes.
+const IN_FLIGHT_BYTES: usize = 2 << 20;
 
 /// Validated `classify` options.
 #[derive(Debug)]
@@ -52,24 +75,40 @@ impl ClassifyConfig {
 /// Runs `classify`.
 pub fn run(config: &ClassifyConfig) -> Result<ExitCode> {
     let tagger = model::load_tagger(config.model.as_deref())?;
+    let emitter = Emitter::new(output::stdout(), config.format)?;
+    if config.threads == 1 {
+        return classify(&tagger, config, None, emitter);
+    }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(config.threads).build().context("cannot start the worker threads")?;
-    // With several workers, a reader thread decodes and splits the next batch meanwhile.
-    let overlap = pool.current_num_threads() > 1;
-    let mut sink =
-        ClassifySink { tagger: &tagger, pool: &pool, config, emitter: Emitter::new(output::stdout(), config.format)?, rows: Vec::new() };
-    let code = input::for_each_page(&config.input, overlap, &mut sink)?;
+    pool.in_place_scope(|scope| classify(&tagger, config, Some(scope), emitter))
+}
+
+/// Classifies every input, tagging on `scope`'s pool or, without one, on the calling thread.
+fn classify<'scope>(
+    tagger: &'scope Tagger,
+    config: &'scope ClassifyConfig,
+    scope: Option<&rayon::Scope<'scope>>,
+    emitter: Emitter<Stdout>,
+) -> Result<ExitCode> {
+    let mut sink = ClassifySink { tagger, config, scope, emitter, rows: Vec::new(), in_flight: VecDeque::new(), in_flight_bytes: 0 };
+    let code = input::for_each_page(&config.input, &mut sink)?;
+    sink.write_done(true)?;
     sink.emitter.finish()?;
     Ok(code)
 }
 
-/// Tags each batch in parallel and writes the results in input order.
-struct ClassifySink<'a> {
-    tagger: &'a Tagger,
-    pool: &'a rayon::ThreadPool,
-    config: &'a ClassifyConfig,
+/// Tags pieces (on the pool when there is one) and writes the results in input order.
+struct ClassifySink<'s, 'scope> {
+    tagger: &'scope Tagger,
+    config: &'scope ClassifyConfig,
+    scope: Option<&'s rayon::Scope<'scope>>,
     emitter: Emitter<Stdout>,
     /// Table rows of the current page.
     rows: Vec<[String; 6]>,
+    /// Spawned units and page ends not yet written, in input order.
+    in_flight: VecDeque<Pending>,
+    /// Text bytes of the units in `in_flight`.
+    in_flight_bytes: usize,
 }
 
 /// One tagged piece, ready to write.
@@ -78,32 +117,124 @@ enum Done {
     Row(Box<[String; 6]>),
 }
 
-impl PageSink for ClassifySink<'_> {
-    fn pieces(&mut self, page: &PageInfo, pieces: Vec<Piece>) -> Result<()> {
-        let (tagger, config) = (self.tagger, self.config);
-        let tag = |piece: Piece| -> serde_json::Result<Done> {
-            let t = tagger.tag_piece(piece, config.options);
-            if config.format == Format::Table {
-                return Ok(Done::Row(Box::new(table_row(tagger, &t))));
-            }
-            let piece = PieceRecord::new(&page.source, page.encoding, &t.piece);
-            output::to_json(&ClassifyRecord::new(piece, &t.prediction, tagger.model().taxonomy())).map(Done::Json)
-        };
-        let results: Vec<serde_json::Result<Done>> = self.pool.install(|| pieces.into_par_iter().map(tag).collect());
-        for result in results {
-            match result? {
-                Done::Json(json) => self.emitter.json_record(&json)?,
-                Done::Row(row) => self.rows.push(*row),
+/// The results of one unit of pieces.
+type UnitResults = Vec<serde_json::Result<Done>>;
+
+/// Something to write once everything before it is written.
+enum Pending {
+    /// A unit being tagged, and its text bytes.
+    Unit(mpsc::Receiver<UnitResults>, usize),
+    /// The end of a page, after its pieces.
+    End(PageInfo, usize),
+}
+
+/// Tags one piece and renders it for the output format.
+fn tag(tagger: &Tagger, config: &ClassifyConfig, page: &PageInfo, piece: Piece) -> serde_json::Result<Done> {
+    let t = tagger.tag_piece(piece, config.options);
+    if config.format == Format::Table {
+        return Ok(Done::Row(Box::new(table_row(tagger, &t))));
+    }
+    let piece = PieceRecord::new(&page.source, page.encoding, &t.piece);
+    output::to_json(&ClassifyRecord::new(piece, &t.prediction, tagger.model().taxonomy())).map(Done::Json)
+}
+
+impl<'scope> ClassifySink<'_, 'scope> {
+    /// Spawns the tagging of `unit` (`bytes` of text) on the pool.
+    fn spawn(&mut self, scope: &rayon::Scope<'scope>, page: &PageInfo, unit: Vec<Piece>, bytes: usize) {
+        let (tagger, config, page) = (self.tagger, self.config, page.clone());
+        let (tx, rx) = mpsc::sync_channel(1);
+        scope.spawn(move |_| {
+            let results: UnitResults = unit.into_iter().map(|piece| tag(tagger, config, &page, piece)).collect();
+            // The receiver is gone only when the output failed: the results are not wanted then.
+            let _ = tx.send(results);
+        });
+        self.in_flight.push_back(Pending::Unit(rx, bytes));
+        self.in_flight_bytes += bytes;
+    }
+
+    /// Writes what is done at the front of the queue, in order. With `all`, or while more than
+    /// [`IN_FLIGHT_BYTES`] are in flight, waits for the unit at the front; otherwise stops at
+    /// the first unit still being tagged.
+    fn write_done(&mut self, all: bool) -> Result<()> {
+        while let Some(pending) = self.in_flight.pop_front() {
+            match pending {
+                Pending::End(page, total) => self.write_end(&page, total)?,
+                Pending::Unit(rx, bytes) => {
+                    let received = if all || self.in_flight_bytes > IN_FLIGHT_BYTES {
+                        rx.recv().ok()
+                    } else {
+                        match rx.try_recv() {
+                            Ok(results) => Some(results),
+                            Err(TryRecvError::Empty) => {
+                                self.in_flight.push_front(Pending::Unit(rx, bytes));
+                                return Ok(());
+                            }
+                            Err(TryRecvError::Disconnected) => None,
+                        }
+                    };
+                    // The sender is dropped without sending only when tagging panicked; the
+                    // panic is resumed when the scope ends.
+                    let results = received.ok_or_else(|| anyhow!("a worker thread stopped"))?;
+                    self.in_flight_bytes -= bytes;
+                    for done in results {
+                        self.write(done?)?;
+                    }
+                }
             }
         }
         Ok(())
     }
 
-    fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
+    fn write(&mut self, done: Done) -> Result<()> {
+        match done {
+            Done::Json(json) => self.emitter.json_record(&json)?,
+            Done::Row(row) => self.rows.push(*row),
+        }
+        Ok(())
+    }
+
+    fn write_end(&mut self, page: &PageInfo, total: usize) -> Result<()> {
         if self.config.format == Format::Table {
             write_table(self.emitter.out(), &page.source, page.encoding, total, std::mem::take(&mut self.rows))?;
         }
         Ok(())
+    }
+}
+
+impl PageSink for ClassifySink<'_, '_> {
+    fn pieces(&mut self, page: &PageInfo, pieces: Vec<Piece>) -> Result<()> {
+        let Some(scope) = self.scope else {
+            for piece in pieces {
+                let done = tag(self.tagger, self.config, page, piece)?;
+                self.write(done)?;
+            }
+            return Ok(());
+        };
+        let (mut unit, mut bytes) = (Vec::new(), 0);
+        for piece in pieces {
+            bytes += piece.text.len();
+            unit.push(piece);
+            if bytes >= UNIT_BYTES {
+                self.spawn(scope, page, std::mem::take(&mut unit), std::mem::take(&mut bytes));
+            }
+        }
+        if !unit.is_empty() {
+            self.spawn(scope, page, unit, bytes);
+        }
+        self.write_done(false)
+    }
+
+    fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
+        if self.in_flight.is_empty() {
+            return self.write_end(page, total);
+        }
+        self.in_flight.push_back(Pending::End(page.clone(), total));
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.write_done(true)?;
+        Ok(self.emitter.out().flush()?)
     }
 }
 
