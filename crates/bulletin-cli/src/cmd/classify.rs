@@ -11,6 +11,12 @@
 //! and every unit before it are done, while the next ones are being tagged. It reads ahead
 //! until [`IN_FLIGHT_BYTES`] of text are in flight, then waits for the oldest unit, so memory
 //! stays bounded by the largest batch plus that window, whatever the input size.
+//!
+//! Memory is not freed across threads: glibc's allocator locks a block's arena when another
+//! thread frees it (and may trim the arena with the lock held), so freeing each piece's JSON on
+//! the writing thread and each piece's text on a worker made the threads wait on each other
+//! thousands of times per run. A unit's buffers (pieces in, JSON out) are recycled from unit to
+//! unit instead, and the pieces come back to be dropped by the thread that split them.
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -36,7 +42,7 @@ const UNIT_BYTES: usize = 32 << 10;
 /// Text bytes in flight (spawned, not yet written) beyond which reading waits for the oldest
 /// unit: tens of units, enough to keep the workers busy while the calling thread reads and
 /// writes.
-const IN_FLIGHT_BYTES: usize = 2 << 20;
+const IN_FLIGHT_BYTES: usize = 1 << 20;
 
 /// Validated `classify` options.
 #[derive(Debug)]
@@ -90,7 +96,16 @@ fn classify<'scope>(
     scope: Option<&rayon::Scope<'scope>>,
     emitter: Emitter<Stdout>,
 ) -> Result<ExitCode> {
-    let mut sink = ClassifySink { tagger, config, scope, emitter, rows: Vec::new(), in_flight: VecDeque::new(), in_flight_bytes: 0 };
+    let mut sink = ClassifySink {
+        tagger,
+        config,
+        scope,
+        emitter,
+        rows: Vec::new(),
+        in_flight: VecDeque::new(),
+        spare: Vec::new(),
+        in_flight_bytes: 0,
+    };
     let code = input::for_each_page(&config.input, &mut sink)?;
     sink.write_done(true)?;
     sink.emitter.finish()?;
@@ -107,46 +122,66 @@ struct ClassifySink<'s, 'scope> {
     rows: Vec<[String; 6]>,
     /// Spawned units and page ends not yet written, in input order.
     in_flight: VecDeque<Pending>,
+    /// Written units, to reuse.
+    spare: Vec<Unit>,
     /// Text bytes of the units in `in_flight`.
     in_flight_bytes: usize,
 }
 
-/// One tagged piece, ready to write.
-enum Done {
-    Json(Vec<u8>),
-    Row(Box<[String; 6]>),
+/// A unit of pieces, tagged and rendered for the output format; its buffers are reused.
+#[derive(Default)]
+struct Unit {
+    /// The pieces to tag (tagging moves them to `pieces`).
+    input: Vec<Piece>,
+    /// JSON records one after the other; record `i` ends at `ends[i]`.
+    json: Vec<u8>,
+    ends: Vec<usize>,
+    /// Table rows.
+    rows: Vec<[String; 6]>,
+    /// The pieces, given back to be dropped by the thread that allocated them.
+    pieces: Vec<Piece>,
+    /// The error rendering the piece after the last record, which ends the unit.
+    error: Option<serde_json::Error>,
 }
-
-/// The results of one unit of pieces.
-type UnitResults = Vec<serde_json::Result<Done>>;
 
 /// Something to write once everything before it is written.
 enum Pending {
     /// A unit being tagged, and its text bytes.
-    Unit(mpsc::Receiver<UnitResults>, usize),
+    Unit(mpsc::Receiver<Unit>, usize),
     /// The end of a page, after its pieces.
     End(PageInfo, usize),
 }
 
-/// Tags one piece and renders it for the output format.
-fn tag(tagger: &Tagger, config: &ClassifyConfig, page: &PageInfo, piece: Piece) -> serde_json::Result<Done> {
-    let t = tagger.tag_piece(piece, config.options);
-    if config.format == Format::Table {
-        return Ok(Done::Row(Box::new(table_row(tagger, &t))));
+/// Tags the pieces of `unit.input` and renders them for the output format.
+fn tag(tagger: &Tagger, config: &ClassifyConfig, page: &PageInfo, mut out: Unit) -> Unit {
+    let mut input = std::mem::take(&mut out.input);
+    for piece in input.drain(..) {
+        let t = tagger.tag_piece(piece, config.options);
+        if config.format == Format::Table {
+            out.rows.push(table_row(tagger, &t));
+        } else {
+            let piece = PieceRecord::new(&page.source, page.encoding, &t.piece);
+            if let Err(err) = serde_json::to_writer(&mut out.json, &ClassifyRecord::new(piece, &t.prediction, tagger.model().taxonomy())) {
+                out.json.truncate(out.ends.last().copied().unwrap_or(0));
+                out.error = Some(err);
+                break;
+            }
+            out.ends.push(out.json.len());
+        }
+        out.pieces.push(t.piece);
     }
-    let piece = PieceRecord::new(&page.source, page.encoding, &t.piece);
-    output::to_json(&ClassifyRecord::new(piece, &t.prediction, tagger.model().taxonomy())).map(Done::Json)
+    out.input = input;
+    out
 }
 
 impl<'scope> ClassifySink<'_, 'scope> {
     /// Spawns the tagging of `unit` (`bytes` of text) on the pool.
-    fn spawn(&mut self, scope: &rayon::Scope<'scope>, page: &PageInfo, unit: Vec<Piece>, bytes: usize) {
+    fn spawn(&mut self, scope: &rayon::Scope<'scope>, page: &PageInfo, unit: Unit, bytes: usize) {
         let (tagger, config, page) = (self.tagger, self.config, page.clone());
         let (tx, rx) = mpsc::sync_channel(1);
         scope.spawn(move |_| {
-            let results: UnitResults = unit.into_iter().map(|piece| tag(tagger, config, &page, piece)).collect();
             // The receiver is gone only when the output failed: the results are not wanted then.
-            let _ = tx.send(results);
+            let _ = tx.send(tag(tagger, config, &page, unit));
         });
         self.in_flight.push_back(Pending::Unit(rx, bytes));
         self.in_flight_bytes += bytes;
@@ -174,22 +209,31 @@ impl<'scope> ClassifySink<'_, 'scope> {
                     };
                     // The sender is dropped without sending only when tagging panicked; the
                     // panic is resumed when the scope ends.
-                    let results = received.ok_or_else(|| anyhow!("a worker thread stopped"))?;
+                    let unit = received.ok_or_else(|| anyhow!("a worker thread stopped"))?;
                     self.in_flight_bytes -= bytes;
-                    for done in results {
-                        self.write(done?)?;
-                    }
+                    self.write(unit)?;
                 }
             }
         }
         Ok(())
     }
 
-    fn write(&mut self, done: Done) -> Result<()> {
-        match done {
-            Done::Json(json) => self.emitter.json_record(&json)?,
-            Done::Row(row) => self.rows.push(*row),
+    /// Writes a unit's records (keeps its table rows for the end of the page) and keeps the
+    /// unit for reuse.
+    fn write(&mut self, mut unit: Unit) -> Result<()> {
+        let mut start = 0;
+        for &end in &unit.ends {
+            self.emitter.json_record(unit.json.get(start..end).unwrap_or_default())?;
+            start = end;
         }
+        self.rows.append(&mut unit.rows);
+        if let Some(err) = unit.error.take() {
+            return Err(err.into());
+        }
+        unit.json.clear();
+        unit.ends.clear();
+        unit.pieces.clear();
+        self.spare.push(unit);
         Ok(())
     }
 
@@ -203,24 +247,26 @@ impl<'scope> ClassifySink<'_, 'scope> {
 
 impl PageSink for ClassifySink<'_, '_> {
     fn pieces(&mut self, page: &PageInfo, pieces: Vec<Piece>) -> Result<()> {
-        let Some(scope) = self.scope else {
-            for piece in pieces {
-                let done = tag(self.tagger, self.config, page, piece)?;
-                self.write(done)?;
-            }
-            return Ok(());
-        };
-        let (mut unit, mut bytes) = (Vec::new(), 0);
-        for piece in pieces {
+        let mut unit = self.spare.pop().unwrap_or_default();
+        let mut bytes = 0;
+        let mut pieces = pieces.into_iter().peekable();
+        while let Some(piece) = pieces.next() {
             bytes += piece.text.len();
-            unit.push(piece);
-            if bytes >= UNIT_BYTES {
-                self.spawn(scope, page, std::mem::take(&mut unit), std::mem::take(&mut bytes));
+            unit.input.push(piece);
+            if bytes < UNIT_BYTES && pieces.peek().is_some() {
+                continue;
+            }
+            let next = self.spare.pop().unwrap_or_default();
+            let unit = std::mem::replace(&mut unit, next);
+            let unit_bytes = std::mem::take(&mut bytes);
+            if let Some(scope) = self.scope {
+                self.spawn(scope, page, unit, unit_bytes);
+            } else {
+                let unit = tag(self.tagger, self.config, page, unit);
+                self.write(unit)?;
             }
         }
-        if !unit.is_empty() {
-            self.spawn(scope, page, unit, bytes);
-        }
+        self.spare.push(unit);
         self.write_done(false)
     }
 
