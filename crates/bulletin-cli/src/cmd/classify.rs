@@ -8,9 +8,9 @@
 //! No barrier: each batch of pieces from the reader is cut into units of about
 //! [`UNIT_BYTES`] of text, spawned on the pool in input order (the pool takes work spawned
 //! from outside first in, first out), and the calling thread writes a unit's results once it
-//! and every unit before it are done, while the next ones are being tagged. It reads ahead
+//! and every unit before it are done, while the next ones are being tagged. It spawns ahead
 //! until [`IN_FLIGHT_BYTES`] of text are in flight, then waits for the oldest unit, so memory
-//! stays bounded by the largest batch plus that window, whatever the input size.
+//! stays bounded by the largest batch plus that window (and its JSON), whatever the input size.
 //!
 //! Memory is not freed across threads: glibc's allocator locks a block's arena when another
 //! thread frees it (and may trim the arena with the lock held), so freeing each piece's JSON on
@@ -37,12 +37,12 @@ use crate::output::{self, Emitter, Stdout};
 /// Text bytes per unit of work: small enough that the last unit of the input leaves the other
 /// workers idle for little time (a few milliseconds), large enough that spawning and receiving
 /// a unit costs nothing next to tagging it.
-const UNIT_BYTES: usize = 32 << 10;
+const UNIT_BYTES: usize = 16 << 10;
 
 /// Text bytes in flight (spawned, not yet written) beyond which reading waits for the oldest
 /// unit: tens of units, enough to keep the workers busy while the calling thread reads and
 /// writes.
-const IN_FLIGHT_BYTES: usize = 1 << 20;
+const IN_FLIGHT_BYTES: usize = 512 << 10;
 
 /// Validated `classify` options.
 #[derive(Debug)]
@@ -261,13 +261,14 @@ impl PageSink for ClassifySink<'_, '_> {
             let unit_bytes = std::mem::take(&mut bytes);
             if let Some(scope) = self.scope {
                 self.spawn(scope, page, unit, unit_bytes);
+                self.write_done(false)?;
             } else {
                 let unit = tag(self.tagger, self.config, page, unit);
                 self.write(unit)?;
             }
         }
         self.spare.push(unit);
-        self.write_done(false)
+        Ok(())
     }
 
     fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
