@@ -2,8 +2,9 @@
 //!
 //! Threads. With `--threads 1` everything runs on the calling thread. With N > 1, N pool
 //! workers tag the pieces while the calling thread reads, decodes and splits the input and
-//! writes the results: that is a few percent of the tagging, so the calling thread mostly
-//! waits and N workers keep N cores busy.
+//! writes the results: about a tenth of the tagging's CPU time, so the calling thread mostly
+//! waits and N workers keep N cores busy (a separate reader thread, as before, only added a
+//! thread and a hand-off).
 //!
 //! No barrier: each batch of pieces from the reader is cut into units of about
 //! [`UNIT_BYTES`] of text, spawned on the pool in input order (the pool takes work spawned
@@ -35,13 +36,14 @@ use crate::model;
 use crate::output::{self, Emitter, Stdout};
 
 /// Text bytes per unit of work: small enough that the last unit of the input leaves the other
-/// workers idle for little time (a few milliseconds), large enough that spawning and receiving
-/// a unit costs nothing next to tagging it.
+/// workers idle for little time (about a millisecond of tagging), large enough that spawning
+/// and receiving a unit costs nothing next to tagging it.
 const UNIT_BYTES: usize = 16 << 10;
 
 /// Text bytes in flight (spawned, not yet written) beyond which reading waits for the oldest
-/// unit: tens of units, enough to keep the workers busy while the calling thread reads and
-/// writes.
+/// unit: 32 units, enough to keep the workers busy while the calling thread reads and splits
+/// the next chunk, and small for memory (the JSON of a unit is up to six times its text, in
+/// paragraphs).
 const IN_FLIGHT_BYTES: usize = 512 << 10;
 
 /// Validated `classify` options.
