@@ -180,7 +180,8 @@ pub struct ClassifyArgs {
     pub explain: usize,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), long_help = "Classify with N worker threads (default: one per core). \
-        The output is the same for every N.")]
+        With N = 1 everything runs on one thread; with more, N threads tag the pieces while one more thread reads \
+        the input and writes the output, which takes little time. The output is the same for every N.")]
     pub threads: Option<u64>,
 }
 

@@ -10,19 +10,20 @@
 //! splitting the whole page at once; a test checks it on every page fixture.
 //!
 //! Memory is bounded by the chunk, the longest run of text without a heading (cut by force, with
-//! a warning, beyond [`block_limit`] chars) and the batches in flight, not by the input size.
+//! a warning, beyond [`block_limit`] chars) and what the sink keeps in flight, not by the input
+//! size.
 //!
 //! Undecodable text: a forced encoding fails on the first malformed sequence; a detected one
 //! fails when more than 1 % of the characters are replacements, checked on the first chunk
 //! (before anything is written) and again over the whole input at its end (pieces already
 //! written then stay written, and a note says how many).
 //!
-//! A failing input is reported on stderr and skipped; the caller learns how many failed.
+//! A failing input is reported on stderr and skipped, after the sink has written what came
+//! before it ([`PageSink::flush`]); the caller learns how many failed.
 
 use std::fs::{File, Metadata};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 
 use anyhow::{Context, Result, anyhow, bail};
 use bulletin_core::{Granularity, Piece};
@@ -34,9 +35,6 @@ use crate::report;
 
 /// Bytes read at a time; the encoding is decided on the first chunk.
 const CHUNK: usize = 1 << 20;
-
-/// Batches (pieces of about one chunk) decoded and split ahead of the one being processed.
-const BATCHES_AHEAD: usize = 2;
 
 /// Where a page comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,12 +105,20 @@ pub trait PageSink {
 
     /// The end of a page with some text, after `total` pieces.
     fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()>;
+
+    /// Writes everything received so far: an input failure is about to be reported, and its
+    /// message must follow the output of what came before it. A sink that writes as it
+    /// receives has nothing to do.
+    fn flush(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// What the reader hands to the sink.
 enum Event {
     Pieces(PageInfo, Vec<Piece>),
     End(PageInfo, usize),
+    Flush,
 }
 
 impl Event {
@@ -120,31 +126,16 @@ impl Event {
         match self {
             Self::Pieces(page, pieces) => sink.pieces(&page, pieces),
             Self::End(page, total) => sink.end_page(&page, total),
+            Self::Flush => sink.flush(),
         }
     }
 }
 
-/// Reads, decodes and splits every input, handing the pieces to `sink` batch by batch. Input
-/// failures are reported on stderr and counted; an error returned by the sink (writing the
-/// output) stops everything.
-///
-/// With `overlap`, a reader thread decodes and splits the next batches while the sink
-/// processes the current one (the sink runs on the calling thread, in input order).
-pub fn for_each_page(config: &InputConfig, overlap: bool, sink: &mut impl PageSink) -> Result<ExitCode> {
-    if !overlap {
-        return read_all(config, &mut |event: Event| event.deliver(sink));
-    }
-    std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel::<Event>(BATCHES_AHEAD);
-        let reader = scope.spawn(move || read_all(config, &mut |event: Event| tx.send(event).map_err(|_| anyhow!("the output stopped"))));
-        let delivered = rx.iter().try_for_each(|event| event.deliver(sink));
-        // Dropping the receiver makes the reader's next send fail, so it stops early when the
-        // sink failed.
-        drop(rx);
-        let read = reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        delivered?;
-        read
-    })
+/// Reads, decodes and splits every input on the calling thread, handing the pieces to `sink`
+/// batch by batch (about one chunk of input each). Input failures are reported on stderr and
+/// counted; an error returned by the sink (writing the output) stops everything.
+pub fn for_each_page(config: &InputConfig, sink: &mut impl PageSink) -> Result<ExitCode> {
+    read_all(config, &mut |event: Event| event.deliver(sink))
 }
 
 fn read_all(config: &InputConfig, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<ExitCode> {
@@ -171,12 +162,15 @@ fn read_source(source: &Source, config: &InputConfig, emit: &mut dyn FnMut(Event
             let mut reader = stdin.lock();
             let mut stream = PageStream::new(name, config);
             let read = stream.run(&mut reader, emit)?;
-            Ok(read.map_err(|e| stream.failure(e)))
+            stream.outcome(read, emit)
         }
         Source::File(path) => {
             let (mut file, before) = match open(path) {
                 Ok(opened) => opened,
-                Err(err) => return Ok(Err(err)),
+                Err(err) => {
+                    emit(Event::Flush)?;
+                    return Ok(Err(err));
+                }
             };
             let mut stream = PageStream::new(name, config);
             let read = {
@@ -186,7 +180,7 @@ fn read_source(source: &Source, config: &InputConfig, emit: &mut dyn FnMut(Event
             if read.is_ok() {
                 warn_if_changed(path, &before, stream.bytes_read);
             }
-            Ok(read.map_err(|e| stream.failure(e)))
+            stream.outcome(read, emit)
         }
     }
 }
@@ -294,15 +288,18 @@ impl<'c> PageStream<'c> {
         }
     }
 
-    /// An input failure, with a note when some of its pieces were already written.
-    fn failure(&self, err: anyhow::Error) -> anyhow::Error {
+    /// The input's outcome. On failure, the sink first writes what it received, then a note
+    /// says how many pieces of this input were written, if any.
+    fn outcome(&self, read: Result<()>, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<Result<()>> {
+        let Err(err) = read else { return Ok(Ok(())) };
+        emit(Event::Flush)?;
         if self.pieces > 0 {
             report::note(format_args!(
                 "{}: the first {} pieces of this input were written before the error",
                 self.page.source, self.pieces
             ));
         }
-        err
+        Ok(Err(err))
     }
 
     /// Reads, decodes and splits the whole input. Outer error: the output failed; inner: the

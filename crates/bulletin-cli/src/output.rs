@@ -54,7 +54,8 @@ impl<W: Write> Emitter<W> {
         Ok(())
     }
 
-    /// Writes one record already serialised as JSON (by [`to_json`]).
+    /// Writes one record already serialised as one line of JSON (by a worker thread, so that
+    /// serialising runs in parallel while the output stays in order).
     pub fn json_record(&mut self, json: &[u8]) -> io::Result<()> {
         match self.format {
             Format::Json => {
@@ -78,12 +79,6 @@ impl<W: Write> Emitter<W> {
         }
         self.out.flush()
     }
-}
-
-/// A record serialised as one line of JSON, for [`Emitter::json_record`]: lets worker threads
-/// serialise while the output stays in order.
-pub fn to_json<T: Serialize>(record: &T) -> serde_json::Result<Vec<u8>> {
-    serde_json::to_vec(record)
 }
 
 /// A table sized to the terminal (120 columns when standard output is not one).

@@ -1,12 +1,32 @@
 //! `bulletin classify`: pages → pieces with themes, in parallel, output in input order.
+//!
+//! Threads. With `--threads 1` everything runs on the calling thread. With N > 1, N pool
+//! workers tag the pieces while the calling thread reads, decodes and splits the input and
+//! writes the results: about a tenth of the tagging's CPU time, so the calling thread mostly
+//! waits and N workers keep N cores busy (a separate reader thread, as before, only added a
+//! thread and a hand-off).
+//!
+//! No barrier: each batch of pieces from the reader is cut into units of about
+//! [`UNIT_BYTES`] of text, spawned on the pool in input order (the pool takes work spawned
+//! from outside first in, first out), and the calling thread writes a unit's results once it
+//! and every unit before it are done, while the next ones are being tagged. It spawns ahead
+//! until [`IN_FLIGHT_BYTES`] of text are in flight, then waits for the oldest unit, so memory
+//! stays bounded by the largest batch plus that window (and its JSON), whatever the input size.
+//!
+//! Memory is not freed across threads: glibc's allocator locks a block's arena when another
+//! thread frees it (and may trim the arena with the lock held), so freeing each piece's JSON on
+//! the writing thread and each piece's text on a worker made the threads wait on each other
+//! thousands of times per run. A unit's buffers (pieces in, JSON out) are recycled from unit to
+//! unit instead, and the pieces come back to be dropped by the thread that split them.
 
+use std::collections::VecDeque;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::mpsc::{self, TryRecvError};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use bulletin_classifier::{TagOptions, Tagged, Tagger};
 use bulletin_core::Piece;
-use rayon::prelude::*;
 
 use crate::cli::{ClassifyArgs, Format};
 use crate::exit::ExitCode;
@@ -14,6 +34,17 @@ use crate::input::{self, InputConfig, PageInfo, PageSink};
 use crate::jsonl::{ClassifyRecord, PieceRecord};
 use crate::model;
 use crate::output::{self, Emitter, Stdout};
+
+/// Text bytes per unit of work: small enough that the last unit of the input leaves the other
+/// workers idle for little time (about a millisecond of tagging), large enough that spawning
+/// and receiving a unit costs nothing next to tagging it.
+const UNIT_BYTES: usize = 16 << 10;
+
+/// Text bytes in flight (spawned, not yet written) beyond which reading waits for the oldest
+/// unit: 32 units, enough to keep the workers busy while the calling thread reads and splits
+/// the next chunk, and small for memory (the JSON of a unit is up to six times its text, in
+/// paragraphs).
+const IN_FLIGHT_BYTES: usize = 512 << 10;
 
 /// Validated `classify` options.
 #[derive(Debug)]
@@ -52,58 +83,207 @@ impl ClassifyConfig {
 /// Runs `classify`.
 pub fn run(config: &ClassifyConfig) -> Result<ExitCode> {
     let tagger = model::load_tagger(config.model.as_deref())?;
+    let emitter = Emitter::new(output::stdout(), config.format)?;
+    if config.threads == 1 {
+        return classify(&tagger, config, None, emitter);
+    }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(config.threads).build().context("cannot start the worker threads")?;
-    // With several workers, a reader thread decodes and splits the next batch meanwhile.
-    let overlap = pool.current_num_threads() > 1;
-    let mut sink =
-        ClassifySink { tagger: &tagger, pool: &pool, config, emitter: Emitter::new(output::stdout(), config.format)?, rows: Vec::new() };
-    let code = input::for_each_page(&config.input, overlap, &mut sink)?;
+    pool.in_place_scope(|scope| classify(&tagger, config, Some(scope), emitter))
+}
+
+/// Classifies every input, tagging on `scope`'s pool or, without one, on the calling thread.
+fn classify<'scope>(
+    tagger: &'scope Tagger,
+    config: &'scope ClassifyConfig,
+    scope: Option<&rayon::Scope<'scope>>,
+    emitter: Emitter<Stdout>,
+) -> Result<ExitCode> {
+    let mut sink = ClassifySink {
+        tagger,
+        config,
+        scope,
+        emitter,
+        rows: Vec::new(),
+        in_flight: VecDeque::new(),
+        spare: Vec::new(),
+        in_flight_bytes: 0,
+    };
+    let code = input::for_each_page(&config.input, &mut sink)?;
+    sink.write_done(true)?;
     sink.emitter.finish()?;
     Ok(code)
 }
 
-/// Tags each batch in parallel and writes the results in input order.
-struct ClassifySink<'a> {
-    tagger: &'a Tagger,
-    pool: &'a rayon::ThreadPool,
-    config: &'a ClassifyConfig,
+/// Tags pieces (on the pool when there is one) and writes the results in input order.
+struct ClassifySink<'s, 'scope> {
+    tagger: &'scope Tagger,
+    config: &'scope ClassifyConfig,
+    scope: Option<&'s rayon::Scope<'scope>>,
     emitter: Emitter<Stdout>,
     /// Table rows of the current page.
     rows: Vec<[String; 6]>,
+    /// Spawned units and page ends not yet written, in input order.
+    in_flight: VecDeque<Pending>,
+    /// Written units, to reuse.
+    spare: Vec<Unit>,
+    /// Text bytes of the units in `in_flight`.
+    in_flight_bytes: usize,
 }
 
-/// One tagged piece, ready to write.
-enum Done {
-    Json(Vec<u8>),
-    Row(Box<[String; 6]>),
+/// A unit of pieces, tagged and rendered for the output format; its buffers are reused.
+#[derive(Default)]
+struct Unit {
+    /// The pieces to tag (tagging moves them to `pieces`).
+    input: Vec<Piece>,
+    /// JSON records one after the other; record `i` ends at `ends[i]`.
+    json: Vec<u8>,
+    ends: Vec<usize>,
+    /// Table rows.
+    rows: Vec<[String; 6]>,
+    /// The pieces, given back to be dropped by the thread that allocated them.
+    pieces: Vec<Piece>,
+    /// The error rendering the piece after the last record, which ends the unit.
+    error: Option<serde_json::Error>,
 }
 
-impl PageSink for ClassifySink<'_> {
-    fn pieces(&mut self, page: &PageInfo, pieces: Vec<Piece>) -> Result<()> {
-        let (tagger, config) = (self.tagger, self.config);
-        let tag = |piece: Piece| -> serde_json::Result<Done> {
-            let t = tagger.tag_piece(piece, config.options);
-            if config.format == Format::Table {
-                return Ok(Done::Row(Box::new(table_row(tagger, &t))));
-            }
+/// Something to write once everything before it is written.
+enum Pending {
+    /// A unit being tagged, and its text bytes.
+    Unit(mpsc::Receiver<Unit>, usize),
+    /// The end of a page, after its pieces.
+    End(PageInfo, usize),
+}
+
+/// Tags the pieces of `unit.input` and renders them for the output format.
+fn tag(tagger: &Tagger, config: &ClassifyConfig, page: &PageInfo, mut out: Unit) -> Unit {
+    let mut input = std::mem::take(&mut out.input);
+    for piece in input.drain(..) {
+        let t = tagger.tag_piece(piece, config.options);
+        if config.format == Format::Table {
+            out.rows.push(table_row(tagger, &t));
+        } else {
             let piece = PieceRecord::new(&page.source, page.encoding, &t.piece);
-            output::to_json(&ClassifyRecord::new(piece, &t.prediction, tagger.model().taxonomy())).map(Done::Json)
-        };
-        let results: Vec<serde_json::Result<Done>> = self.pool.install(|| pieces.into_par_iter().map(tag).collect());
-        for result in results {
-            match result? {
-                Done::Json(json) => self.emitter.json_record(&json)?,
-                Done::Row(row) => self.rows.push(*row),
+            if let Err(err) = serde_json::to_writer(&mut out.json, &ClassifyRecord::new(piece, &t.prediction, tagger.model().taxonomy())) {
+                out.json.truncate(out.ends.last().copied().unwrap_or(0));
+                out.error = Some(err);
+                break;
+            }
+            out.ends.push(out.json.len());
+        }
+        out.pieces.push(t.piece);
+    }
+    out.input = input;
+    out
+}
+
+impl<'scope> ClassifySink<'_, 'scope> {
+    /// Spawns the tagging of `unit` (`bytes` of text) on the pool.
+    fn spawn(&mut self, scope: &rayon::Scope<'scope>, page: &PageInfo, unit: Unit, bytes: usize) {
+        let (tagger, config, page) = (self.tagger, self.config, page.clone());
+        let (tx, rx) = mpsc::sync_channel(1);
+        scope.spawn(move |_| {
+            // The receiver is gone only when the output failed: the results are not wanted then.
+            let _ = tx.send(tag(tagger, config, &page, unit));
+        });
+        self.in_flight.push_back(Pending::Unit(rx, bytes));
+        self.in_flight_bytes += bytes;
+    }
+
+    /// Writes what is done at the front of the queue, in order. With `all`, or while more than
+    /// [`IN_FLIGHT_BYTES`] are in flight, waits for the unit at the front; otherwise stops at
+    /// the first unit still being tagged.
+    fn write_done(&mut self, all: bool) -> Result<()> {
+        while let Some(pending) = self.in_flight.pop_front() {
+            match pending {
+                Pending::End(page, total) => self.write_end(&page, total)?,
+                Pending::Unit(rx, bytes) => {
+                    let received = if all || self.in_flight_bytes > IN_FLIGHT_BYTES {
+                        rx.recv().ok()
+                    } else {
+                        match rx.try_recv() {
+                            Ok(results) => Some(results),
+                            Err(TryRecvError::Empty) => {
+                                self.in_flight.push_front(Pending::Unit(rx, bytes));
+                                return Ok(());
+                            }
+                            Err(TryRecvError::Disconnected) => None,
+                        }
+                    };
+                    // The sender is dropped without sending only when tagging panicked; the
+                    // panic is resumed when the scope ends.
+                    let unit = received.ok_or_else(|| anyhow!("a worker thread stopped"))?;
+                    self.in_flight_bytes -= bytes;
+                    self.write(unit)?;
+                }
             }
         }
         Ok(())
     }
 
-    fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
+    /// Writes a unit's records (keeps its table rows for the end of the page) and keeps the
+    /// unit for reuse.
+    fn write(&mut self, mut unit: Unit) -> Result<()> {
+        let mut start = 0;
+        for &end in &unit.ends {
+            self.emitter.json_record(unit.json.get(start..end).unwrap_or_default())?;
+            start = end;
+        }
+        self.rows.append(&mut unit.rows);
+        if let Some(err) = unit.error.take() {
+            return Err(err.into());
+        }
+        unit.json.clear();
+        unit.ends.clear();
+        unit.pieces.clear();
+        self.spare.push(unit);
+        Ok(())
+    }
+
+    fn write_end(&mut self, page: &PageInfo, total: usize) -> Result<()> {
         if self.config.format == Format::Table {
             write_table(self.emitter.out(), &page.source, page.encoding, total, std::mem::take(&mut self.rows))?;
         }
         Ok(())
+    }
+}
+
+impl PageSink for ClassifySink<'_, '_> {
+    fn pieces(&mut self, page: &PageInfo, pieces: Vec<Piece>) -> Result<()> {
+        let mut unit = self.spare.pop().unwrap_or_default();
+        let mut bytes = 0;
+        let mut pieces = pieces.into_iter().peekable();
+        while let Some(piece) = pieces.next() {
+            bytes += piece.text.len();
+            unit.input.push(piece);
+            if bytes < UNIT_BYTES && pieces.peek().is_some() {
+                continue;
+            }
+            let next = self.spare.pop().unwrap_or_default();
+            let unit = std::mem::replace(&mut unit, next);
+            let unit_bytes = std::mem::take(&mut bytes);
+            if let Some(scope) = self.scope {
+                self.spawn(scope, page, unit, unit_bytes);
+                self.write_done(false)?;
+            } else {
+                let unit = tag(self.tagger, self.config, page, unit);
+                self.write(unit)?;
+            }
+        }
+        self.spare.push(unit);
+        Ok(())
+    }
+
+    fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
+        if self.in_flight.is_empty() {
+            return self.write_end(page, total);
+        }
+        self.in_flight.push_back(Pending::End(page.clone(), total));
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.write_done(true)?;
+        Ok(self.emitter.out().flush()?)
     }
 }
 

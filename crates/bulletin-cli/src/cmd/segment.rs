@@ -70,7 +70,7 @@ pub fn run(config: &SegmentConfig) -> Result<ExitCode> {
         Pipeline::new(&settings).context("cannot build the text pipeline")?
     };
     let mut sink = SegmentSink { pipeline, emitter: Emitter::new(output::stdout(), config.format)?, format: config.format, table: None };
-    let code = input::for_each_page(&config.input, false, &mut sink)?;
+    let code = input::for_each_page(&config.input, &mut sink)?;
     sink.emitter.finish()?;
     Ok(code)
 }

@@ -36,7 +36,7 @@ impl SplitConfig {
 pub fn run(config: &SplitConfig) -> Result<ExitCode> {
     let paragraphs = config.input.granularity == Granularity::Paragraph;
     let mut sink = SplitSink { emitter: Emitter::new(output::stdout(), config.format)?, format: config.format, paragraphs, table: None };
-    let code = input::for_each_page(&config.input, false, &mut sink)?;
+    let code = input::for_each_page(&config.input, &mut sink)?;
     sink.emitter.finish()?;
     Ok(code)
 }
