@@ -94,6 +94,48 @@ struct WireTaxonomy {
     themes: Vec<[String; 4]>,
 }
 
+/// A decoded model payload whose plugin is not restored yet (see [`Model::decode`]).
+pub(crate) struct Decoded {
+    wire: WireV1,
+    settings: PipelineSettings,
+}
+
+impl Decoded {
+    /// The pipeline settings the model was trained with.
+    pub(crate) fn settings(&self) -> &PipelineSettings {
+        &self.settings
+    }
+
+    /// Restores the plugin through `registry` and finalises the model.
+    pub(crate) fn into_model(self, registry: &Registry) -> Result<Model, ClassifierError> {
+        let Self { wire, settings } = self;
+        let themes = wire.taxonomy.themes.into_iter().map(|[id, zh, en, def]| Theme::new(id, zh, en, def)).collect();
+        let taxonomy = Taxonomy::new(wire.taxonomy.name, wire.taxonomy.version, themes, &wire.taxonomy.fallback)?;
+        let plugin = registry.get(&wire.plugin)?.restore(&wire.state, wire.vocab.len())?;
+        if plugin.n_themes() != taxonomy.len() {
+            return Err(ClassifierError::Payload {
+                reason: format!("plugin state has {} themes, taxonomy {}", plugin.n_themes(), taxonomy.len()),
+            });
+        }
+        let vocab = Vocabulary::from_words(wire.vocab.into_iter().map(String::into_boxed_str).collect());
+        let mut model = Model {
+            taxonomy,
+            settings,
+            pipeline_version: wire.pipeline_version,
+            fingerprint: wire.fingerprint,
+            vocab,
+            plugin,
+            selection: wire.selection,
+            policy: wire.policy,
+            summary: wire.summary,
+            mask: FeatureMask::all(0),
+            scorer: None,
+        };
+        model.finalize()?;
+        Ok(model)
+    }
+}
+
 /// Environment variable that makes [`Model::save`] pause this many milliseconds between writing
 /// the temporary file and renaming it over the target. Test-only: it lets a test kill `train`
 /// mid-save and prove the previous model survives.
@@ -298,34 +340,19 @@ impl Model {
     /// does not build the text pipeline. [`crate::Tagger::from_model`] checks that the pipeline
     /// reproduces.
     pub fn from_bytes(bytes: &[u8], registry: &Registry) -> Result<Self, ClassifierError> {
+        Self::decode(bytes)?.into_model(registry)
+    }
+
+    /// The first half of [`Model::from_bytes`]: checks the envelope and decodes the payload,
+    /// which is enough to know the pipeline settings; [`Decoded::into_model`] does the rest
+    /// (restoring the plugin, feature selection, weights). [`crate::Tagger::from_bytes`] builds
+    /// the text pipeline on another thread meanwhile.
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ClassifierError> {
         let opened = envelope::open(bytes)?;
         let wire: WireV1 = postcard::from_bytes(opened.payload).map_err(|e| ClassifierError::Payload { reason: e.to_string() })?;
-        let themes = wire.taxonomy.themes.into_iter().map(|[id, zh, en, def]| Theme::new(id, zh, en, def)).collect();
-        let taxonomy = Taxonomy::new(wire.taxonomy.name, wire.taxonomy.version, themes, &wire.taxonomy.fallback)?;
         let settings: PipelineSettings = serde_json::from_str(&wire.settings_json)
             .map_err(|e| ClassifierError::Payload { reason: format!("pipeline settings: {e}") })?;
-        let plugin = registry.get(&wire.plugin)?.restore(&wire.state, wire.vocab.len())?;
-        if plugin.n_themes() != taxonomy.len() {
-            return Err(ClassifierError::Payload {
-                reason: format!("plugin state has {} themes, taxonomy {}", plugin.n_themes(), taxonomy.len()),
-            });
-        }
-        let vocab = Vocabulary::from_words(wire.vocab.into_iter().map(String::into_boxed_str).collect());
-        let mut model = Self {
-            taxonomy,
-            settings,
-            pipeline_version: wire.pipeline_version,
-            fingerprint: wire.fingerprint,
-            vocab,
-            plugin,
-            selection: wire.selection,
-            policy: wire.policy,
-            summary: wire.summary,
-            mask: FeatureMask::all(0),
-            scorer: None,
-        };
-        model.finalize()?;
-        Ok(model)
+        Ok(Decoded { wire, settings })
     }
 
     /// Reads a model file.

@@ -104,7 +104,27 @@ impl Tagger {
 
     /// Loads model bytes with the built-in plugins.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ClassifierError> {
-        Self::from_model(Model::from_bytes(bytes, &Registry::default())?)
+        Self::from_bytes_with(bytes, &Registry::default())
+    }
+
+    /// Loads model bytes, restoring the plugin through `registry`.
+    ///
+    /// Building the text pipeline (jieba's dictionary, tens of milliseconds) and restoring the
+    /// model (feature selection, weights, scoring tables) need only the decoded settings, so
+    /// they run on two threads: a one-page `classify` waits for the slower of the two, not for
+    /// both.
+    pub fn from_bytes_with(bytes: &[u8], registry: &Registry) -> Result<Self, ClassifierError> {
+        let decoded = Model::decode(bytes)?;
+        let settings = decoded.settings().clone();
+        let (model, pipeline) = std::thread::scope(|scope| {
+            let pipeline = scope.spawn(|| Pipeline::new(&settings));
+            let model = decoded.into_model(registry);
+            let pipeline = pipeline.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (model, pipeline)
+        });
+        let (model, pipeline) = (model?, pipeline?);
+        model.check_pipeline(&pipeline)?;
+        Ok(Self { model, pipeline })
     }
 
     /// Builds the model's pipeline and checks that it reproduces the model's features

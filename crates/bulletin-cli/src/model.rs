@@ -29,6 +29,5 @@ pub fn load_model(path: Option<&Path>) -> Result<Model> {
 /// Loads a model and builds its text pipeline (checking that it reproduces the model's).
 pub fn load_tagger(path: Option<&Path>) -> Result<Tagger> {
     let (bytes, name) = model_bytes(path)?;
-    let model = Model::from_bytes(&bytes, &Registry::default()).with_context(|| format!("cannot load {name}"))?;
-    Tagger::from_model(model).with_context(|| format!("cannot use {name}"))
+    Tagger::from_bytes_with(&bytes, &Registry::default()).with_context(|| format!("cannot load {name}"))
 }
