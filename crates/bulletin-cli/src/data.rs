@@ -137,37 +137,23 @@ impl<'t> RecordReader<'t> {
         if text.is_empty() {
             return Ok(Ok(None));
         }
-        // Fast path: a training line with only `Record`'s own fields parses straight into it;
-        // any other line (and every error message) goes through `Value` as before.
-        let fast = if self.paragraph_records { None } else { Record::from_json_known_fields(text).ok() };
-        let item = match fast {
-            Some(record) => Item::Article(record),
-            None => match Self::parse_value(text, self.paragraph_records) {
-                Ok(item) => item,
-                Err(reason) => return Ok(Err(reason)),
-            },
-        };
-        self.check(item, at)
-    }
-
-    /// Parses a line through a `serde_json::Value`; `Err` is the reason the line is defective.
-    fn parse_value(text: &str, paragraph_records: bool) -> Result<Item, String> {
         let value: serde_json::Value = match serde_json::from_str(text) {
             Ok(v) => v,
-            Err(e) => return Err(format!("malformed JSON: {e}")),
+            Err(e) => return Ok(Err(format!("malformed JSON: {e}"))),
         };
-        let Some(object) = value.as_object() else { return Err("not a JSON object".to_owned()) };
-        let is_paragraph = paragraph_records && !object.contains_key("title") && !object.contains_key("paragraph_labels");
-        if is_paragraph {
-            serde_json::from_value::<ParagraphRecord>(value).map(Item::Paragraph).map_err(|e| format!("invalid record: {e}"))
+        let Some(object) = value.as_object() else { return Ok(Err("not a JSON object".to_owned())) };
+        let is_paragraph = self.paragraph_records && !object.contains_key("title") && !object.contains_key("paragraph_labels");
+        let item = if is_paragraph {
+            match serde_json::from_value::<ParagraphRecord>(value) {
+                Ok(r) => Item::Paragraph(r),
+                Err(e) => return Ok(Err(format!("invalid record: {e}"))),
+            }
         } else {
-            serde_json::from_value::<Record>(value).map(Item::Article).map_err(|e| format!("invalid record: {e}"))
-        }
-    }
-
-    /// Validates a parsed item: `Ok(Ok(Some))` if valid, `Ok(Err(reason))` if defective, `Err`
-    /// if fatal.
-    fn check(&mut self, item: Item, at: &Location) -> Result<Result<Option<Item>, String>> {
+            match serde_json::from_value::<Record>(value) {
+                Ok(r) => Item::Article(r),
+                Err(e) => return Ok(Err(format!("invalid record: {e}"))),
+            }
+        };
         let (id, text, labels) = match &item {
             Item::Article(r) => (&r.id, &r.text, &r.labels),
             Item::Paragraph(r) => (&r.id, &r.text, &r.labels),

@@ -51,16 +51,6 @@ impl Record {
         serde_json::from_str(line).map_err(|e| CoreError::Record { reason: e.to_string() })
     }
 
-    /// Like [`Record::from_json`], but refuses any field `Record` does not know instead of
-    /// ignoring it. Every value then lands in a typed field, so a line this accepts parses to the
-    /// same record through a `serde_json::Value` too: a fast path for readers that report the
-    /// other lines exactly as their `Value`-based parsing does.
-    pub fn from_json_known_fields(line: &str) -> Result<Self, CoreError> {
-        let KnownFields { id, title, text, labels, paragraph_labels, batch, form, zone, script } =
-            serde_json::from_str(line).map_err(|e| CoreError::Record { reason: e.to_string() })?;
-        Ok(Self { id, title, text, labels, paragraph_labels, batch, form, zone, script })
-    }
-
     /// The paragraphs that `paragraph_labels` refers to: the non-empty lines of `text` that are
     /// not `## ` section headings, trimmed.
     pub fn paragraphs(&self) -> impl Iterator<Item = &str> {
@@ -72,28 +62,6 @@ impl Record {
     pub fn lines(&self) -> impl Iterator<Item = (&str, bool)> {
         self.text.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| (l, !is_section_heading(l)))
     }
-}
-
-/// [`Record`]'s fields, and only them (see [`Record::from_json_known_fields`]).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KnownFields {
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    title: String,
-    text: String,
-    labels: Vec<String>,
-    #[serde(default)]
-    paragraph_labels: Option<Vec<Vec<String>>>,
-    #[serde(default)]
-    batch: Option<String>,
-    #[serde(default)]
-    form: Option<String>,
-    #[serde(default)]
-    zone: Option<String>,
-    #[serde(default)]
-    script: Option<String>,
 }
 
 /// Whether a trimmed line is a `## ` section heading.
@@ -130,16 +98,6 @@ mod tests {
         assert_eq!(r.paragraphs().collect::<Vec<_>>(), ["第一段。", "第二段。"]);
         assert_eq!(r.lines().collect::<Vec<_>>(), [("第一段。", true), ("## 小标题", false), ("第二段。", true)]);
         assert_eq!(r.paragraph_labels.as_ref().map(Vec::len), Some(2));
-    }
-
-    #[test]
-    fn known_fields_parse_like_from_json_and_unknown_ones_are_refused() {
-        let line = r#"{"id":"a","batch":"b","form":"news","zone":"z","script":null,"title":"t","text":"x\ny","labels":["other"],"paragraph_labels":[["other"],["other"]]}"#;
-        assert_eq!(Record::from_json_known_fields(line).unwrap(), Record::from_json(line).unwrap());
-        let minimal = r#"{"text":"x","labels":["other"]}"#;
-        assert_eq!(Record::from_json_known_fields(minimal).unwrap(), Record::from_json(minimal).unwrap());
-        assert!(Record::from_json_known_fields(r#"{"text":"x","labels":["other"],"extra":1e400}"#).is_err());
-        assert!(Record::from_json_known_fields(r#"{"text":"x","text":"y","labels":["other"]}"#).is_err());
     }
 
     #[test]
