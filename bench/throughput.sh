@@ -7,8 +7,9 @@
 #
 # Environment:
 #   SIZE_MB        size of the generated page file (default 50)
-#   PY_SIZE_MB     size of the file given to the Python peer and to bulletin for target 4 (default 20;
-#                  the peer's time excludes its start-up, bulletin's includes it, so a larger file is fairer)
+#   PY_SIZE_MB     size of the file given to the Python peer and to bulletin for target 4 (default: SIZE_MB,
+#                  the same large input as target 1; the peer's time excludes its start-up — model fit and
+#                  jieba's dictionary — while bulletin's whole-process time includes it)
 #   COLD_RUNS      runs of each program for the cold start, alternated, medians taken (default 21)
 #   THREADS        thread count for the parallel run (default: nproc)
 #   CARGO_TARGET_DIR  where cargo builds (default: target/)
@@ -21,7 +22,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 SIZE_MB="${SIZE_MB:-50}"
-PY_SIZE_MB="${PY_SIZE_MB:-20}"
+PY_SIZE_MB="${PY_SIZE_MB:-$SIZE_MB}"
 COLD_RUNS="${COLD_RUNS:-21}"
 NPROC="$(nproc)"
 THREADS="${THREADS:-$NPROC}"
