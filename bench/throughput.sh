@@ -19,23 +19,14 @@
 # Generated inputs live under bench/out/ (gitignored). MB = 10^6 bytes throughout.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 SIZE_MB="${SIZE_MB:-50}"
 PY_SIZE_MB="${PY_SIZE_MB:-$SIZE_MB}"
 COLD_RUNS="${COLD_RUNS:-21}"
 NPROC="$(nproc)"
 THREADS="${THREADS:-$NPROC}"
 [ "$THREADS" -lt 2 ] && THREADS=2
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-OUT="$ROOT/bench/out"
-mkdir -p "$OUT"
-
-log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.3f\", $* }"; }
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) printf "%.6f\n", a[(NR + 1) / 2]; else printf "%.6f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-filesize() { stat -c %s "$1"; }
 
 # ---------------------------------------------------------------------------------------------- build
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
@@ -47,17 +38,8 @@ BULLETIN="$TARGET_DIR/release/bulletin"
 BARE="$TARGET_DIR/release/examples/bare_cut"
 for b in "$BULLETIN" "$BARE"; do [ -x "$b" ] || { echo "missing $b" >&2; exit 1; }; done
 
-if [ -x /usr/bin/time ] && /usr/bin/time -v true 2>/dev/null; then
-    GNU_TIME=/usr/bin/time
-else
-    log "/usr/bin/time missing; trying apt-get install time"
-    if (apt-get install -y time >/dev/null 2>&1 || sudo -n apt-get install -y time >/dev/null 2>&1) && [ -x /usr/bin/time ]; then
-        GNU_TIME=/usr/bin/time
-    else
-        GNU_TIME=""
-        log "no GNU time: RSS will not be measured"
-    fi
-fi
+find_gnu_time
+[ -n "$GNU_TIME" ] || log "no GNU time: RSS will not be measured"
 
 # ---------------------------------------------------------------------------------------- generation
 BIG="$OUT/big.txt"

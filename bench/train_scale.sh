@@ -27,20 +27,13 @@
 # Everything generated lives under bench/out/ (gitignored). MB = 10^6 bytes, MiB = 2^20 bytes.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 TRAIN_GB="${TRAIN_GB:-1}"
 SMALL_FRACTION="${SMALL_FRACTION:-0.25}"
 SEED="${SEED:-7}"
 HEAPS_BETA="${HEAPS_BETA:-0.7}"
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-OUT="$ROOT/bench/out"
-mkdir -p "$OUT"
 
-log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.3f\", $* }"; }
-filesize() { stat -c %s "$1"; }
 load() { awk '{ print $1, $2, $3 }' /proc/loadavg; }
 
 START_LOAD="$(load)"
@@ -55,11 +48,8 @@ fi
 BULLETIN="$TARGET_DIR/release/bulletin"
 [ -x "$BULLETIN" ] || { echo "missing $BULLETIN" >&2; exit 1; }
 
-if ! { [ -x /usr/bin/time ] && /usr/bin/time -v true 2>/dev/null; }; then
-    log "/usr/bin/time missing; installing GNU time"
-    apt-get install -y time >/dev/null 2>&1 || sudo -n apt-get install -y time >/dev/null 2>&1 || true
-    /usr/bin/time -v true 2>/dev/null || { echo "GNU time (/usr/bin/time -v) is required" >&2; exit 1; }
-fi
+find_gnu_time
+[ -n "$GNU_TIME" ] || { echo "GNU time (/usr/bin/time -v) is required" >&2; exit 1; }
 
 # ---------------------------------------------------------------------------------------- generation
 BIG="$OUT/scale-big.jsonl"
