@@ -501,7 +501,9 @@ impl Default for Pipeline {
     }
 }
 
-fn is_cjk(c: char) -> bool {
+/// A CJK ideograph (URO, extension A, compatibility ideographs): the characters of words,
+/// character pairs and reporter names.
+pub(crate) fn is_cjk(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
 }
 

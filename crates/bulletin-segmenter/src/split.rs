@@ -35,6 +35,8 @@
 
 use bulletin_core::{Granularity, Piece, PieceKind};
 
+use crate::segment::is_cjk;
+
 /// Splits a page into articles and captions ([`Granularity::Article`]).
 ///
 /// ```
@@ -324,10 +326,6 @@ fn build_drafts(text: &str) -> Vec<Draft> {
     }
     finish(&mut current, &mut open, &mut drafts);
     drafts
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
 }
 
 /// A reporter name: two to four CJK characters.
