@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use serde::Deserialize;
 
+#[macro_use]
 mod util;
 use util::{SplitLine, fixture, root, s, temp_with, tiny_model};
 
@@ -42,25 +43,13 @@ struct TokenLine {
     end: usize,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SegmentLine {
-    source: String,
-    encoding: String,
-    index: usize,
-    kind: String,
-    title: Option<String>,
-    byline: Option<String>,
-    credit: Option<String>,
-    text: String,
-    start: usize,
-    end: usize,
-    article_index: Option<usize>,
-    paragraph: Option<usize>,
-    section: Option<String>,
-    normalized: String,
-    tokens: Vec<TokenLine>,
-    features: Vec<String>,
+piece_line! {
+    #[derive(Debug, Deserialize)]
+    struct SegmentLine {
+        normalized: String,
+        tokens: Vec<TokenLine>,
+        features: Vec<String>,
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,29 +58,17 @@ struct Why {
     contribution: f64,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClassifyLine {
-    source: String,
-    encoding: String,
-    index: usize,
-    kind: String,
-    title: Option<String>,
-    byline: Option<String>,
-    credit: Option<String>,
-    text: String,
-    start: usize,
-    end: usize,
-    article_index: Option<usize>,
-    paragraph: Option<usize>,
-    section: Option<String>,
-    theme: String,
-    theme_name: String,
-    confidence: f64,
-    abstained: bool,
-    scores: std::collections::BTreeMap<String, f64>,
-    tags: Vec<String>,
-    why: Option<Vec<Why>>,
+piece_line! {
+    #[derive(Debug, Deserialize)]
+    struct ClassifyLine {
+        theme: String,
+        theme_name: String,
+        confidence: f64,
+        abstained: bool,
+        scores: std::collections::BTreeMap<String, f64>,
+        tags: Vec<String>,
+        why: Option<Vec<Why>>,
+    }
 }
 
 const THEMES: [&str; 5] = ["investment", "hightech", "financing", "transfer", "other"];

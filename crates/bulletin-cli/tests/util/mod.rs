@@ -47,22 +47,35 @@ pub fn tiny_model() -> &'static Path {
     })
 }
 
-/// One JSON line of `split`: the wire format written down a second time, apart from the
-/// binary's own writer types.
-#[derive(Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SplitLine {
-    pub source: String,
-    pub encoding: String,
-    pub index: usize,
-    pub kind: String,
-    pub title: Option<String>,
-    pub byline: Option<String>,
-    pub credit: Option<String>,
-    pub text: String,
-    pub start: usize,
-    pub end: usize,
-    pub article_index: Option<usize>,
-    pub paragraph: Option<usize>,
-    pub section: Option<String>,
+/// Declares a JSON Lines wire struct: the piece fields every `split`, `segment` and `classify`
+/// record starts with, then the command's own fields. (`serde(flatten)` would share the piece
+/// fields as one field, but cannot be combined with `deny_unknown_fields`.)
+macro_rules! piece_line {
+    ($(#[$attr:meta])* $vis:vis struct $name:ident { $($field:ident: $ty:ty),* $(,)? }) => {
+        $(#[$attr])*
+        #[serde(deny_unknown_fields)]
+        $vis struct $name {
+            $vis source: String,
+            $vis encoding: String,
+            $vis index: usize,
+            $vis kind: String,
+            $vis title: Option<String>,
+            $vis byline: Option<String>,
+            $vis credit: Option<String>,
+            $vis text: String,
+            $vis start: usize,
+            $vis end: usize,
+            $vis article_index: Option<usize>,
+            $vis paragraph: Option<usize>,
+            $vis section: Option<String>,
+            $($vis $field: $ty,)*
+        }
+    };
+}
+
+piece_line! {
+    /// One JSON line of `split`: the wire format written down a second time, apart from the
+    /// binary's own writer types.
+    #[derive(Debug, Deserialize, PartialEq)]
+    pub struct SplitLine {}
 }
