@@ -131,6 +131,9 @@ pub struct Trainer {
     policy: TagPolicy,
     pieces: Vec<u64>,
     records: u64,
+    /// The last batch's examples, numbered in the vocabulary, one list per work unit: their counts
+    /// go to the plugin while the next batch is featurised (or in `finish`).
+    pending: Vec<Vec<(SparseVec, usize)>>,
 }
 
 /// Fewest records per parallel work unit: each unit builds a local vocabulary that is merged into
@@ -149,7 +152,17 @@ impl Trainer {
         let (plugin_params, selection, policy) = split_params(&config.params)?;
         let plugin = registry.get(&config.classifier)?.create(&plugin_params, config.taxonomy.len())?;
         let n = config.taxonomy.len();
-        Ok(Self { config, pipeline, vocab: Vocabulary::new(), plugin, selection, policy, pieces: vec![0; n], records: 0 })
+        Ok(Self {
+            config,
+            pipeline,
+            vocab: Vocabulary::new(),
+            plugin,
+            selection,
+            policy,
+            pieces: vec![0; n],
+            records: 0,
+            pending: Vec::new(),
+        })
     }
 
     /// The pipeline in use.
@@ -160,6 +173,10 @@ impl Trainer {
 
     /// Adds a batch of records. Labels must be valid theme ids (checked first: an unknown label
     /// fails the whole batch with [`bulletin_core::CoreError::UnknownTheme`]).
+    ///
+    /// The batch's features are counted into the plugin while the next batch is featurised (or
+    /// by [`finish`](Self::finish)), so the serial part of training overlaps the parallel one; an
+    /// error of the plugin's update is therefore reported by the next call or by `finish`.
     pub fn add_records(&mut self, records: &[Record]) -> Result<BatchReport, ClassifierError> {
         let taxonomy = &self.config.taxonomy;
         let granularity = self.config.granularity;
@@ -182,55 +199,64 @@ impl Trainer {
         let base = id_of(global.len());
         // About two units per thread: enough to balance, few enough to keep the serial merge small.
         let unit = records.len().div_ceil(2 * rayon::current_num_threads()).max(MIN_UNIT);
-        let units: Vec<(Vocabulary, Vec<(SparseVec, usize)>)> = records
-            .par_chunks(unit)
-            .zip(resolved.par_chunks(unit))
-            .map(|(recs, labels)| {
-                let mut local = Vocabulary::new();
-                let mut id = |f: Feature<'_>| global.get_feature(f).unwrap_or_else(|| base + local.intern_feature(f));
-                let mut out = Vec::new();
-                let mut article_ids = Vec::new();
-                let mut paragraph_ids = Vec::new();
-                for (r, (primary, para_labels)) in recs.iter().zip(labels) {
-                    let article = primary.filter(|_| granularity != TrainGranularity::Paragraph);
-                    let paragraphs = granularity != TrainGranularity::Article && !para_labels.is_empty();
-                    if article.is_none() && !paragraphs {
-                        continue;
-                    }
-                    // Each line is featurised once: its ids make its paragraph's example and add up
-                    // to the article's (features are additive over lines, and trimming a line
-                    // changes none of them). The article comes first, as its slot is reserved here.
-                    let slot = out.len();
-                    article_ids.clear();
-                    if let Some(theme) = article {
-                        out.push((SparseVec::new(), theme));
-                        pipeline.for_each_feature_ref(&r.title, "", |f| article_ids.push(id(f)));
-                    }
-                    let mut labels = para_labels.iter();
-                    for (line, is_paragraph) in r.lines() {
-                        let theme = if paragraphs && is_paragraph { labels.next().copied().flatten() } else { None };
-                        match theme {
-                            Some(theme) => {
-                                paragraph_ids.clear();
-                                pipeline.for_each_feature_ref("", line, |f| paragraph_ids.push(id(f)));
-                                if article.is_some() {
-                                    article_ids.extend_from_slice(&paragraph_ids);
+        let featurise = || -> Vec<(Vocabulary, Vec<(SparseVec, usize)>)> {
+            records
+                .par_chunks(unit)
+                .zip(resolved.par_chunks(unit))
+                .map(|(recs, labels)| {
+                    let mut local = Vocabulary::new();
+                    let mut id = |f: Feature<'_>| global.get_feature(f).unwrap_or_else(|| base + local.intern_feature(f));
+                    let mut out = Vec::new();
+                    let mut article_ids = Vec::new();
+                    let mut paragraph_ids = Vec::new();
+                    for (r, (primary, para_labels)) in recs.iter().zip(labels) {
+                        let article = primary.filter(|_| granularity != TrainGranularity::Paragraph);
+                        let paragraphs = granularity != TrainGranularity::Article && !para_labels.is_empty();
+                        if article.is_none() && !paragraphs {
+                            continue;
+                        }
+                        // Each line is featurised once: its ids make its paragraph's example and add up
+                        // to the article's (features are additive over lines, and trimming a line
+                        // changes none of them). The article comes first, as its slot is reserved here.
+                        let slot = out.len();
+                        article_ids.clear();
+                        if let Some(theme) = article {
+                            out.push((SparseVec::new(), theme));
+                            pipeline.for_each_feature_ref(&r.title, "", |f| article_ids.push(id(f)));
+                        }
+                        let mut labels = para_labels.iter();
+                        for (line, is_paragraph) in r.lines() {
+                            let theme = if paragraphs && is_paragraph { labels.next().copied().flatten() } else { None };
+                            match theme {
+                                Some(theme) => {
+                                    paragraph_ids.clear();
+                                    pipeline.for_each_feature_ref("", line, |f| paragraph_ids.push(id(f)));
+                                    if article.is_some() {
+                                        article_ids.extend_from_slice(&paragraph_ids);
+                                    }
+                                    out.push((count_ids(&mut paragraph_ids), theme));
                                 }
-                                out.push((count_ids(&mut paragraph_ids), theme));
+                                None if article.is_some() => {
+                                    pipeline.for_each_feature_ref("", line, |f| article_ids.push(id(f)));
+                                }
+                                None => {}
                             }
-                            None if article.is_some() => {
-                                pipeline.for_each_feature_ref("", line, |f| article_ids.push(id(f)));
-                            }
-                            None => {}
+                        }
+                        if article.is_some() {
+                            out[slot].0 = count_ids(&mut article_ids);
                         }
                     }
-                    if article.is_some() {
-                        out[slot].0 = count_ids(&mut article_ids);
-                    }
-                }
-                (local, out)
-            })
-            .collect();
+                    (local, out)
+                })
+                .collect()
+        };
+        // The previous batch's counts go to the plugin on one thread while the others featurise
+        // this batch: the plugin and the vocabulary are distinct fields, and counting never reads
+        // the vocabulary, so the two cannot interfere.
+        let previous = std::mem::take(&mut self.pending);
+        let plugin = &mut self.plugin;
+        let (units, counted) = rayon::join(featurise, || update(plugin.as_mut(), previous));
+        counted?;
         let mut report = BatchReport { records: records.len() as u64, examples: 0 };
         for (local, mut examples) in units {
             let mapping: Vec<u32> = local.words().iter().map(|w| self.vocab.intern(w)).collect();
@@ -239,12 +265,11 @@ impl Trainer {
                     remap_new(x, base, &mapping);
                 }
             }
-            let batch: Vec<Example<'_>> = examples.iter().map(|(features, theme)| Example { features, theme: *theme }).collect();
-            self.plugin.update(&batch)?;
             for (_, t) in &examples {
                 self.pieces[*t] += 1;
             }
             report.examples += examples.len() as u64;
+            self.pending.push(examples);
         }
         self.records += report.records;
         Ok(report)
@@ -257,7 +282,8 @@ impl Trainer {
     }
 
     /// Finalises the model: canonical vocabulary, feature selection, derived weights.
-    pub fn finish(self) -> Result<Model, ClassifierError> {
+    pub fn finish(mut self) -> Result<Model, ClassifierError> {
+        update(self.plugin.as_mut(), std::mem::take(&mut self.pending))?;
         if self.pieces.iter().all(|&n| n == 0) {
             return Err(ClassifierError::NoTrainingData { reason: "no training example was read".into() });
         }
@@ -285,4 +311,14 @@ impl Trainer {
         }
         Ok(model)
     }
+}
+
+/// Hands `units` (lists of numbered examples, in order) to the plugin, one update per unit, and
+/// frees them on the calling thread (off the serial path when it runs beside featurisation).
+fn update(plugin: &mut dyn Classifier, units: Vec<Vec<(SparseVec, usize)>>) -> Result<(), ClassifierError> {
+    for examples in units {
+        let batch: Vec<Example<'_>> = examples.iter().map(|(features, theme)| Example { features, theme: *theme }).collect();
+        plugin.update(&batch)?;
+    }
+    Ok(())
 }
