@@ -117,9 +117,11 @@ impl Tagger {
         let decoded = Model::decode(bytes)?;
         let settings = decoded.settings().clone();
         let (model, pipeline) = std::thread::scope(|scope| {
-            let pipeline = scope.spawn(|| Pipeline::new(&settings));
-            let model = decoded.into_model(registry);
-            let pipeline = pipeline.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            // The plugin is restored on a thread of its own; building the pipeline spawns one for
+            // jieba's dictionary and does the rest here.
+            let model = scope.spawn(|| decoded.into_model(registry));
+            let pipeline = Pipeline::new(&settings);
+            let model = model.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (model, pipeline)
         });
         let (model, pipeline) = (model?, pipeline?);

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use bulletin_core::{FeatureSettings, PIPELINE_VERSION, PipelineSettings};
+use bulletin_core::{FeatureSettings, LexiconEntry, PIPELINE_VERSION, PipelineSettings};
 use jieba_rs::Jieba;
 use rustc_hash::FxHashSet;
 use sha2::{Digest, Sha256};
@@ -154,22 +154,36 @@ enum Event<'t> {
 impl Pipeline {
     /// Builds a pipeline. Fails on an invalid user lexicon entry (the error's `line` is the
     /// entry's position from 1) or if the t2s converter cannot be loaded.
+    ///
+    /// Jieba's dictionary, most of the cost, is built on a thread of its own while this thread
+    /// loads the converter, checks the lexicons and builds the stopword list.
     pub fn new(settings: &PipelineSettings) -> Result<Self, SegmenterError> {
+        std::thread::scope(|scope| {
+            let jieba = scope.spawn(Jieba::new);
+            let parts = Self::prepare(settings);
+            // Joined before `parts` is checked: the scope would wait for the thread anyway.
+            let jieba = jieba.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let (normalizer, lexicon) = parts?;
+            Ok(Self::assemble(settings, normalizer, jieba, &lexicon))
+        })
+    }
+
+    /// Everything but jieba: the normaliser and the lexicon entries (domain, then user) to add.
+    fn prepare(settings: &PipelineSettings) -> Result<(Normalizer, Vec<LexiconEntry>), SegmenterError> {
         let normalizer = Normalizer::new(&settings.normalize)?;
-        let mut jieba = Jieba::new();
-        let mut add = |word: &str, freq: u64, tag: Option<&str>| {
-            let word = normalizer.map_chars(word);
-            let freq = usize::try_from(freq.min(MAX_LEXICON_FREQ)).unwrap_or(usize::MAX);
-            jieba.add_word(&word, Some(freq), tag);
-        };
-        if settings.segment.domain_lexicon {
-            for entry in parse_lexicon(DOMAIN_LEXICON)? {
-                add(&entry.word, entry.freq, entry.tag.as_deref());
-            }
-        }
+        let mut lexicon = if settings.segment.domain_lexicon { parse_lexicon(DOMAIN_LEXICON)? } else { Vec::new() };
         for (i, entry) in settings.segment.user_lexicon.iter().enumerate() {
             check_entry(entry).map_err(|reason: LexiconProblem| SegmenterError::Lexicon { line: i + 1, reason })?;
-            add(&entry.word, entry.freq, entry.tag.as_deref());
+            lexicon.push(entry.clone());
+        }
+        Ok((normalizer, lexicon))
+    }
+
+    fn assemble(settings: &PipelineSettings, normalizer: Normalizer, mut jieba: Jieba, lexicon: &[LexiconEntry]) -> Self {
+        for entry in lexicon {
+            let word = normalizer.map_chars(&entry.word);
+            let freq = usize::try_from(entry.freq.min(MAX_LEXICON_FREQ)).unwrap_or(usize::MAX);
+            jieba.add_word(&word, Some(freq), entry.tag.as_deref());
         }
 
         let sw = &settings.stopwords;
@@ -188,7 +202,7 @@ impl Pipeline {
 
         let mut pipeline = Self { settings: settings.clone(), normalizer, jieba, stopwords, stopword_list: words, fingerprint: [0; 32] };
         pipeline.fingerprint = pipeline.compute_fingerprint();
-        Ok(pipeline)
+        pipeline
     }
 
     /// The pipeline of the default settings.
