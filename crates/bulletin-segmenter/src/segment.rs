@@ -142,6 +142,53 @@ impl std::fmt::Debug for Pipeline {
     }
 }
 
+/// Everything a [`Pipeline`] needs besides jieba, prepared while jieba's dictionary is built.
+struct Parts {
+    normalizer: Normalizer,
+    /// Entries to add to jieba: the domain lexicon's, then the user's.
+    lexicon: Vec<LexiconEntry>,
+    /// The effective stopwords, normalised, sorted and deduplicated.
+    stopwords: Vec<Box<str>>,
+}
+
+impl Parts {
+    fn new(settings: &PipelineSettings) -> Result<Self, SegmenterError> {
+        let normalizer = Normalizer::new(&settings.normalize)?;
+        let mut lexicon = if settings.segment.domain_lexicon { parse_lexicon(DOMAIN_LEXICON)? } else { Vec::new() };
+        for (i, entry) in settings.segment.user_lexicon.iter().enumerate() {
+            check_entry(entry).map_err(|reason: LexiconProblem| SegmenterError::Lexicon { line: i + 1, reason })?;
+            lexicon.push(entry.clone());
+        }
+
+        let sw = &settings.stopwords;
+        let normal = |w: &str| -> Option<Box<str>> {
+            let w = normalizer.map_chars(w.trim());
+            (!w.is_empty()).then(|| Box::from(&*w))
+        };
+        let keep: FxHashSet<Box<str>> = sw.keep.iter().filter_map(|w| normal(w)).collect();
+        let builtin: &[&str] = if sw.builtin { stop_words::get("zh") } else { &[] };
+        let builtin = builtin.iter().chain(BOILERPLATE_STOPWORDS.iter().filter(|_| sw.builtin));
+        let mut stopwords: Vec<Box<str>> = builtin.filter_map(|w| normal(w)).filter(|w| !keep.contains(w)).collect();
+        stopwords.extend(sw.extra.iter().filter_map(|w| normal(w)));
+        stopwords.sort_unstable();
+        stopwords.dedup();
+        Ok(Self { normalizer, lexicon, stopwords })
+    }
+
+    fn assemble(self, settings: &PipelineSettings, mut jieba: Jieba) -> Pipeline {
+        let Self { normalizer, lexicon, stopwords: stopword_list } = self;
+        for entry in &lexicon {
+            let word = normalizer.map_chars(&entry.word);
+            let freq = usize::try_from(entry.freq.min(MAX_LEXICON_FREQ)).unwrap_or(usize::MAX);
+            jieba.add_word(&word, Some(freq), entry.tag.as_deref());
+        }
+        let stopwords = stopword_list.iter().cloned().collect();
+        let mut pipeline = Pipeline { settings: settings.clone(), normalizer, jieba, stopwords, stopword_list, fingerprint: [0; 32] };
+        pipeline.fingerprint = pipeline.compute_fingerprint();
+        pipeline
+    }
+}
+
 /// What a token contributes to the word features.
 #[derive(Clone, Copy)]
 enum Event<'t> {
@@ -160,49 +207,11 @@ impl Pipeline {
     pub fn new(settings: &PipelineSettings) -> Result<Self, SegmenterError> {
         std::thread::scope(|scope| {
             let jieba = scope.spawn(Jieba::new);
-            let parts = Self::prepare(settings);
+            let parts = Parts::new(settings);
             // Joined before `parts` is checked: the scope would wait for the thread anyway.
             let jieba = jieba.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            let (normalizer, lexicon) = parts?;
-            Ok(Self::assemble(settings, normalizer, jieba, &lexicon))
+            Ok(parts?.assemble(settings, jieba))
         })
-    }
-
-    /// Everything but jieba: the normaliser and the lexicon entries (domain, then user) to add.
-    fn prepare(settings: &PipelineSettings) -> Result<(Normalizer, Vec<LexiconEntry>), SegmenterError> {
-        let normalizer = Normalizer::new(&settings.normalize)?;
-        let mut lexicon = if settings.segment.domain_lexicon { parse_lexicon(DOMAIN_LEXICON)? } else { Vec::new() };
-        for (i, entry) in settings.segment.user_lexicon.iter().enumerate() {
-            check_entry(entry).map_err(|reason: LexiconProblem| SegmenterError::Lexicon { line: i + 1, reason })?;
-            lexicon.push(entry.clone());
-        }
-        Ok((normalizer, lexicon))
-    }
-
-    fn assemble(settings: &PipelineSettings, normalizer: Normalizer, mut jieba: Jieba, lexicon: &[LexiconEntry]) -> Self {
-        for entry in lexicon {
-            let word = normalizer.map_chars(&entry.word);
-            let freq = usize::try_from(entry.freq.min(MAX_LEXICON_FREQ)).unwrap_or(usize::MAX);
-            jieba.add_word(&word, Some(freq), entry.tag.as_deref());
-        }
-
-        let sw = &settings.stopwords;
-        let normal = |w: &str| -> Option<Box<str>> {
-            let w = normalizer.map_chars(w.trim());
-            (!w.is_empty()).then(|| Box::from(&*w))
-        };
-        let keep: FxHashSet<Box<str>> = sw.keep.iter().filter_map(|w| normal(w)).collect();
-        let builtin: &[&str] = if sw.builtin { stop_words::get("zh") } else { &[] };
-        let builtin = builtin.iter().chain(BOILERPLATE_STOPWORDS.iter().filter(|_| sw.builtin));
-        let mut words: Vec<Box<str>> = builtin.filter_map(|w| normal(w)).filter(|w| !keep.contains(w)).collect();
-        words.extend(sw.extra.iter().filter_map(|w| normal(w)));
-        words.sort_unstable();
-        words.dedup();
-        let stopwords = words.iter().cloned().collect();
-
-        let mut pipeline = Self { settings: settings.clone(), normalizer, jieba, stopwords, stopword_list: words, fingerprint: [0; 32] };
-        pipeline.fingerprint = pipeline.compute_fingerprint();
-        pipeline
     }
 
     /// The pipeline of the default settings.
