@@ -29,7 +29,7 @@ pub enum Command {
     Eval(EvalArgs),
     /// Describe a model file (the embedded default model without an argument).
     Inspect(InspectArgs),
-    /// Merge two models trained on different data into the model of their union.
+    /// Merge models trained on different data (shards) into the model of their union.
     Merge(MergeArgs),
     /// List the classifier plugins.
     Classifiers,
@@ -315,12 +315,16 @@ pub struct InspectArgs {
 /// `bulletin merge`.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// First model.
-    #[arg(value_name = "A")]
-    pub a: PathBuf,
-    /// Second model.
-    #[arg(value_name = "B")]
-    pub b: PathBuf,
+    /// The models, two or more.
+    #[arg(
+        value_name = "MODEL",
+        num_args = 2..,
+        required = true,
+        long_help = "The models to merge, two or more, trained with the same classifier, themes, text pipeline and \
+        parameters. They are merged one after the other into the first, so memory holds the merge so far and one \
+        more model. Counts are sums, so the order does not change the result."
+    )]
+    pub models: Vec<PathBuf>,
     /// Where to write the merged model (atomically).
     #[arg(long, value_name = "FILE", long_help = "The merged model file, written atomically (temporary file, then rename).")]
     pub out: PathBuf,

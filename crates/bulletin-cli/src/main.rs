@@ -38,7 +38,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Segment(args) => cmd::segment::run(&cmd::segment::SegmentConfig::new(args)?),
         Command::Train(args) => cmd::train::run(cmd::train::TrainCommand::new(args)?),
         Command::Classify(args) => cmd::classify::run(&cmd::classify::ClassifyConfig::new(args)?),
-        Command::Merge(args) => cmd::merge::run(&cmd::merge::MergeConfig::new(args)),
+        Command::Merge(args) => cmd::merge::run(&cmd::merge::MergeConfig::new(args)?),
         Command::Classifiers => cmd::classifiers::run(),
         Command::Eval(args) => cmd::eval::run(&cmd::eval::EvalConfig::new(args)?),
         Command::Inspect(args) => cmd::inspect::run(&cmd::inspect::InspectConfig::new(args)),

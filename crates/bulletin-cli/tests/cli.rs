@@ -427,6 +427,41 @@ fn merging_models_of_the_two_halves_equals_training_on_the_whole() {
 }
 
 #[test]
+fn merging_three_shards_in_any_order_equals_training_on_the_whole() {
+    // Three shards of the corpus: part-1 split in two, and part-2.
+    let part1 = std::fs::read_to_string(fixture("corpus/part-1.jsonl")).unwrap();
+    let lines: Vec<&str> = part1.lines().collect();
+    let (first, second) = lines.split_at(lines.len() / 2);
+    let dir = temp_with(&[("a.jsonl", first.join("\n").as_bytes()), ("b.jsonl", second.join("\n").as_bytes())]);
+    let p = |n: &str| dir.path().join(n);
+    for (data, out) in [
+        (p("a.jsonl"), p("a.bin")),
+        (p("b.jsonl"), p("b.bin")),
+        (fixture("corpus/part-2.jsonl"), p("c.bin")),
+        (fixture("corpus"), p("all.bin")),
+    ] {
+        let (code, _, err) = run(&["train", "--data", s(&data), "--out", s(&out)]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let whole = std::fs::read(p("all.bin")).unwrap();
+    for order in [["a.bin", "b.bin", "c.bin"], ["c.bin", "a.bin", "b.bin"]] {
+        let mut args = vec!["merge"];
+        let paths: Vec<PathBuf> = order.iter().map(|n| p(n)).collect();
+        args.extend(paths.iter().map(|path| s(path)));
+        let out = p("merged.bin");
+        args.extend(["--out", s(&out)]);
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("merged 3 models (25 records)"), "{err}");
+        assert_eq!(std::fs::read(&out).unwrap(), whole, "merge order {order:?}");
+    }
+    // One model is a usage error, not an empty merge.
+    let (code, _, err) = run(&["merge", s(&p("a.bin")), "--out", s(&p("one.bin"))]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!p("one.bin").exists());
+}
+
+#[test]
 fn unknown_label_is_fatal_and_lists_valid_themes() {
     let bad = r#"{"id":"x","title":"t","text":"旅游节开幕。","labels":["tourism"]}"#;
     let dir = temp_with(&[("bad.jsonl", bad.as_bytes())]);

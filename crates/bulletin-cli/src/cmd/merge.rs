@@ -1,8 +1,8 @@
-//! `bulletin merge`: two models trained on different data → the model of their union.
+//! `bulletin merge`: models trained on different data (shards) → the model of their union.
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow, bail};
 
 use crate::cli::MergeArgs;
 use crate::exit::ExitCode;
@@ -11,27 +11,37 @@ use crate::{model, report};
 /// Validated `merge` options.
 #[derive(Debug)]
 pub struct MergeConfig {
-    /// The two models.
-    pub inputs: [PathBuf; 2],
+    /// The first model.
+    pub first: PathBuf,
+    /// The others, merged into the first in order.
+    pub rest: Vec<PathBuf>,
     /// The merged model file.
     pub out: PathBuf,
 }
 
 impl MergeConfig {
     /// Validates the parsed arguments.
-    pub fn new(args: MergeArgs) -> Self {
-        Self { inputs: [args.a, args.b], out: args.out }
+    pub fn new(args: MergeArgs) -> Result<Self> {
+        let mut models = args.models.into_iter();
+        let first = models.next().ok_or_else(|| anyhow!("merge needs two or more models"))?;
+        let rest: Vec<PathBuf> = models.collect();
+        if rest.is_empty() {
+            bail!("merge needs two or more models, got only {}", first.display());
+        }
+        Ok(Self { first, rest, out: args.out })
     }
 }
 
 /// Runs `merge`.
 pub fn run(config: &MergeConfig) -> Result<ExitCode> {
-    let [a, b] = &config.inputs;
-    let left = model::load_model(Some(a))?;
-    let right = model::load_model(Some(b))?;
-    let merged = left.merge(right).with_context(|| format!("cannot merge {} and {}", a.display(), b.display()))?;
+    let mut merged = model::load_model(Some(&config.first))?;
+    for path in &config.rest {
+        let next = model::load_model(Some(path))?;
+        // Every model merged so far matches the first, so a mismatch is reported against it.
+        merged = merged.merge(next).with_context(|| format!("cannot merge {} with {}", path.display(), config.first.display()))?;
+    }
     merged.save(&config.out).with_context(|| format!("cannot save the model to {}", config.out.display()))?;
     let records = merged.summary().records;
-    report::info(format_args!("merged {} and {} ({records} records) into {}", a.display(), b.display(), config.out.display()));
+    report::info(format_args!("merged {} models ({records} records) into {}", config.rest.len() + 1, config.out.display()));
     Ok(ExitCode::Success)
 }
