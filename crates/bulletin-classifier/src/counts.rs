@@ -136,6 +136,12 @@ impl Counts {
 
     /// Renumbers features: column `old` moves to `mapping[old]`; the table gets `n_features` columns.
     pub fn remap(&mut self, mapping: &[u32], n_features: usize) {
+        let identity = mapping.iter().take(self.n_features).enumerate().all(|(old, &new)| new as usize == old);
+        if identity && mapping.len() >= self.n_features && n_features >= self.n_features {
+            // Nothing moves (the first model of a merge): grow in place instead of copying.
+            self.grow(n_features);
+            return;
+        }
         let c = self.n_themes;
         let mut tokens = vec![0; n_features * c];
         let mut presence = vec![0; n_features * c];

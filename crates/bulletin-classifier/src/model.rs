@@ -410,20 +410,24 @@ impl Model {
             return mismatch("training granularities", self.summary.granularity.clone(), other.summary.granularity.clone());
         }
         // Union vocabulary: ours first, then the other's new words; `assemble` sorts it again.
-        let mut vocab = self.vocab.clone();
-        let mapping: Vec<u32> = other.vocab.words().iter().map(|w| vocab.intern(w)).collect();
+        // Each part is dropped as soon as it is used, as the inputs may be large: the scoring
+        // tables are rebuilt by `assemble`, the other's vocabulary is needed only for the mapping.
+        let Self { taxonomy, settings, fingerprint, mut vocab, plugin: mut left, selection, policy, mut summary, .. } = self;
+        let Self { vocab: other_vocab, plugin: mut right, summary: other_summary, .. } = other;
+        let ours = vocab.len();
+        let mapping: Vec<u32> = other_vocab.words().iter().map(|w| vocab.intern(w)).collect();
+        drop(other_vocab);
         let n = vocab.len();
-        let mut left = self.plugin;
-        left.remap(&(0..crate::sparse::id_of(self.vocab.len())).collect::<Vec<_>>(), n)?;
-        let mut right = other.plugin;
+        left.remap(&(0..crate::sparse::id_of(ours)).collect::<Vec<_>>(), n)?;
         right.remap(&mapping, n)?;
+        drop(mapping);
         left.merge(right.as_ref())?;
-        let mut summary = self.summary;
-        for (a, b) in summary.pieces_per_theme.iter_mut().zip(&other.summary.pieces_per_theme) {
+        drop(right);
+        for (a, b) in summary.pieces_per_theme.iter_mut().zip(&other_summary.pieces_per_theme) {
             *a = a.saturating_add(*b);
         }
-        summary.records = summary.records.saturating_add(other.summary.records);
-        Self::assemble(self.taxonomy, self.settings, self.fingerprint, vocab, left, self.selection, self.policy, summary)
+        summary.records = summary.records.saturating_add(other_summary.records);
+        Self::assemble(taxonomy, settings, fingerprint, vocab, left, selection, policy, summary)
     }
 
     /// Maps a piece's features (strings) to a sparse vector over this vocabulary; unknown

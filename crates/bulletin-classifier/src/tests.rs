@@ -214,6 +214,26 @@ proptest! {
     }
 
     #[test]
+    fn remapping_counts_in_place_equals_moving_them(rows in arb_rows(), extra in 0usize..4) {
+        let mut counts = Counts::new(3);
+        counts.add(&examples(&rows)).unwrap();
+        let n = counts.n_features();
+        // The identity (the first model of a merge) grows the table in place ...
+        let mut in_place = counts.clone();
+        in_place.remap(&(0..sparse::id_of(n)).collect::<Vec<_>>(), n + extra);
+        // ... which must equal moving every column away and back through the general path.
+        let reversed: Vec<u32> = (0..n).rev().map(sparse::id_of).collect();
+        let mut moved = counts.clone();
+        moved.remap(&reversed, n);
+        moved.remap(&reversed, n + extra);
+        prop_assert_eq!(&in_place, &moved);
+        prop_assert_eq!(in_place.n_features(), n + extra);
+        for f in 0..n {
+            prop_assert_eq!(in_place.token_row(f), counts.token_row(f));
+        }
+    }
+
+    #[test]
     fn probabilities_are_finite_and_sum_to_one(x in prop::collection::btree_map(0u32..20, 1u32..100_000, 0..10)) {
         let x: SparseVec = x.into_iter().collect();
         for name in ["multinomial", "complement", "bernoulli"] {
