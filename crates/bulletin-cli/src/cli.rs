@@ -257,6 +257,10 @@ pub struct TrainArgs {
         paragraph_labels not matching the paragraphs) instead of reporting and skipping it."
     )]
     pub strict: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), long_help = "Featurise with N worker threads \
+        (default: one per core) while one more thread reads and parses the JSON input. The model is the same for every N.")]
+    pub threads: Option<u64>,
     #[command(flatten)]
     pub training: TrainingArgs,
 }

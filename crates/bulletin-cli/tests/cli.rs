@@ -400,15 +400,24 @@ fn classify_without_model_uses_the_embedded_default() {
 // train, merge, model files
 
 #[test]
-fn training_twice_gives_identical_bytes() {
+fn training_twice_or_on_any_number_of_threads_gives_identical_bytes() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (dir.path().join("a.bin"), dir.path().join("b.bin"));
-    for out in [&a, &b] {
-        let (code, _, err) = run(&["train", "--data", s(&fixture("corpus")), "--out", s(out)]);
+    let runs: [(&str, &[&str]); 4] = [("a.bin", &[]), ("b.bin", &[]), ("one.bin", &["--threads", "1"]), ("three.bin", &["--threads", "3"])];
+    let corpus = fixture("corpus");
+    for (name, extra) in runs {
+        let out = dir.path().join(name);
+        let mut args = vec!["train", "--data", s(&corpus), "--out", s(&out)];
+        args.extend_from_slice(extra);
+        let (code, _, err) = run(&args);
         assert_eq!(code, 0, "{err}");
         assert!(err.contains("records read: 25") && err.contains("vocabulary"), "summary: {err}");
     }
-    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    let first = std::fs::read(dir.path().join("a.bin")).unwrap();
+    for (name, _) in &runs[1..] {
+        assert_eq!(std::fs::read(dir.path().join(name)).unwrap(), first, "{name}");
+    }
+    let (code, _, err) = run(&["train", "--data", s(&corpus), "--out", s(&dir.path().join("zero.bin")), "--threads", "0"]);
+    assert_eq!(code, 2, "--threads 0 is a usage error: {err}");
 }
 
 #[test]

@@ -28,13 +28,16 @@ pub struct TrainCommand {
     pub strict: bool,
     /// The training configuration.
     pub config: TrainConfig,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
 }
 
 impl TrainCommand {
     /// Validates the parsed arguments.
     pub fn new(args: TrainArgs) -> Result<Self> {
         let config = training_config(&args.training, args.granularity)?;
-        Ok(Self { files: data::expand_paths(&args.data)?, out: args.out, strict: args.strict, config })
+        let threads = args.threads.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        Ok(Self { files: data::expand_paths(&args.data)?, out: args.out, strict: args.strict, config, threads })
     }
 }
 
@@ -78,8 +81,13 @@ fn parse_params(params: &[String]) -> Result<ParamMap> {
 /// enough to keep memory bounded.
 const BATCHES_AHEAD: usize = 2;
 
-/// Runs `train`.
+/// Runs `train` on a pool of `command.threads` workers.
 pub fn run(command: TrainCommand) -> Result<ExitCode> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(command.threads).build().context("cannot start the worker threads")?;
+    pool.install(|| train(command))
+}
+
+fn train(command: TrainCommand) -> Result<ExitCode> {
     let taxonomy = command.config.taxonomy.clone();
     let mut trainer = Trainer::new(command.config, &Registry::default()).context("cannot start training")?;
     let progress = progress_bar(&command.files);
