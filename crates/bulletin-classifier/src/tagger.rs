@@ -118,10 +118,14 @@ impl Tagger {
         let settings = decoded.settings().clone();
         let (model, pipeline) = std::thread::scope(|scope| {
             // The plugin is restored on a thread of its own; building the pipeline spawns one for
-            // jieba's dictionary and does the rest here.
-            let model = scope.spawn(|| decoded.into_model(registry));
+            // jieba's dictionary and does the rest here. When no thread can be started, the bytes
+            // are decoded again and the model restored here afterwards.
+            let model = std::thread::Builder::new().name("model-restore".into()).spawn_scoped(scope, || decoded.into_model(registry));
             let pipeline = Pipeline::new(&settings);
-            let model = model.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let model = match model {
+                Ok(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => Model::decode(bytes).and_then(|decoded| decoded.into_model(registry)),
+            };
             (model, pipeline)
         });
         let (model, pipeline) = (model?, pipeline?);

@@ -206,10 +206,14 @@ impl Pipeline {
     /// loads the converter, checks the lexicons and builds the stopword list.
     pub fn new(settings: &PipelineSettings) -> Result<Self, SegmenterError> {
         std::thread::scope(|scope| {
-            let jieba = scope.spawn(Jieba::new);
+            let jieba = std::thread::Builder::new().name("jieba-dictionary".into()).spawn_scoped(scope, Jieba::new);
             let parts = Parts::new(settings);
-            // Joined before `parts` is checked: the scope would wait for the thread anyway.
-            let jieba = jieba.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            // Joined before `parts` is checked: the scope would wait for the thread anyway. When
+            // no thread can be started, the dictionary is built here.
+            let jieba = match jieba {
+                Ok(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => Jieba::new(),
+            };
             Ok(parts?.assemble(settings, jieba))
         })
     }
