@@ -326,7 +326,8 @@ pub struct MergeArgs {
         required = true,
         long_help = "The models to merge, two or more, trained with the same classifier, themes, text pipeline and \
         parameters. They are merged one after the other into the first, so memory holds the merge so far and one \
-        more model. Counts are sums, so the order does not change the result."
+        more model. Counts are sums, so the order does not change the result. A model given twice (the same bytes) is \
+        refused: its training data would count twice."
     )]
     pub models: Vec<PathBuf>,
     /// Where to write the merged model (atomically).

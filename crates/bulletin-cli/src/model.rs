@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use bulletin_classifier::{Model, Registry, Tagger};
+use bulletin_classifier::{Registry, Tagger};
 
 /// `models/default.bin` at build time: the default model, so `classify` works from any
 /// directory with nothing else installed.
@@ -18,12 +18,6 @@ pub fn model_bytes(path: Option<&Path>) -> Result<(std::borrow::Cow<'static, [u8
         }
         None => Ok((EMBEDDED_MODEL.into(), "the embedded default model".to_owned())),
     }
-}
-
-/// Loads a model (the embedded one without a path).
-pub fn load_model(path: Option<&Path>) -> Result<Model> {
-    let (bytes, name) = model_bytes(path)?;
-    Model::from_bytes(&bytes, &Registry::default()).with_context(|| format!("cannot load {name}"))
 }
 
 /// Loads a model and builds its text pipeline (checking that it reproduces the model's).

@@ -468,6 +468,14 @@ fn merging_three_shards_in_any_order_equals_training_on_the_whole() {
     let (code, _, err) = run(&["merge", s(&p("a.bin")), "--out", s(&p("one.bin"))]);
     assert_eq!(code, 2, "{err}");
     assert!(!p("one.bin").exists());
+    // The same model twice, by name or as a copy, would count its data twice: refused.
+    std::fs::copy(p("b.bin"), p("b-copy.bin")).unwrap();
+    for twice in [p("a.bin"), p("b-copy.bin")] {
+        let (code, _, err) = run(&["merge", s(&p("a.bin")), s(&p("b.bin")), s(&twice), "--out", s(&p("twice.bin"))]);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("is the same model as") && err.contains("twice"), "{err}");
+        assert!(!p("twice.bin").exists());
+    }
 }
 
 #[test]

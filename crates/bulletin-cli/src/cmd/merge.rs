@@ -1,8 +1,10 @@
 //! `bulletin merge`: models trained on different data (shards) → the model of their union.
 
-use std::path::PathBuf;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
+use bulletin_classifier::{Model, Registry};
 
 use crate::cli::MergeArgs;
 use crate::exit::ExitCode;
@@ -34,9 +36,10 @@ impl MergeConfig {
 
 /// Runs `merge`.
 pub fn run(config: &MergeConfig) -> Result<ExitCode> {
-    let mut merged = model::load_model(Some(&config.first))?;
+    let mut seen = Vec::with_capacity(config.rest.len() + 1);
+    let mut merged = load_once(&config.first, &mut seen)?;
     for path in &config.rest {
-        let next = model::load_model(Some(path))?;
+        let next = load_once(path, &mut seen)?;
         // Every model merged so far matches the first, so a mismatch is reported against it.
         merged = merged.merge(next).with_context(|| format!("cannot merge {} with {}", path.display(), config.first.display()))?;
     }
@@ -44,4 +47,18 @@ pub fn run(config: &MergeConfig) -> Result<ExitCode> {
     let records = merged.summary().records;
     report::info(format_args!("merged {} models ({records} records) into {}", config.rest.len() + 1, config.out.display()));
     Ok(ExitCode::Success)
+}
+
+/// Loads the model at `path`, refusing one whose bytes are those of a model in `seen` (by a
+/// 64-bit hash): the same file given twice, or a copy, would count its training data twice.
+fn load_once<'a>(path: &'a Path, seen: &mut Vec<(u64, &'a Path)>) -> Result<Model> {
+    let (bytes, name) = model::model_bytes(Some(path))?;
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    let digest = hasher.finish();
+    if let Some((_, earlier)) = seen.iter().find(|(d, _)| *d == digest) {
+        bail!("{} is the same model as {}: merging it would count the same training data twice", path.display(), earlier.display());
+    }
+    seen.push((digest, path));
+    Model::from_bytes(&bytes, &Registry::default()).with_context(|| format!("cannot load {name}"))
 }
