@@ -16,7 +16,7 @@
 use bulletin_segmenter::Feature;
 use rustc_hash::FxHashMap;
 
-use crate::sparse::{WordKey, pair_key};
+use crate::sparse::WordKey;
 use crate::{Counts, FeatureMask, LinearWeights, Vocabulary};
 
 /// Most themes a taxonomy may have for the packed tables; larger taxonomies are scored through
@@ -106,7 +106,7 @@ impl LinearScorer {
             let row = crate::sparse::id_of(scorer.rows.len() / n_themes);
             scorer.rows.extend_from_slice(weights);
             if let Some((a, b)) = Feature::parse_pair(word) {
-                if let Some(key) = pair_key(a, b) {
+                if let Some(key) = Feature::pair_key(a, b) {
                     scorer.firsts.insert(a);
                     scorer.seconds.insert(b);
                     scorer.pairs.insert(key, row);
@@ -134,7 +134,7 @@ impl LinearScorer {
     pub(crate) fn add(&self, feature: Feature<'_>, acc: &mut Row) {
         let packed = match feature {
             Feature::CharPair(a, b) if self.firsts.may_contain(a) && self.seconds.may_contain(b) => {
-                pair_key(a, b).and_then(|key| self.pairs.get(&key))
+                Feature::pair_key(a, b).and_then(|key| self.pairs.get(&key))
             }
             Feature::Text(t) => self.words.get(t.as_bytes()),
             _ => None,

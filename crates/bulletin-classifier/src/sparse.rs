@@ -86,14 +86,6 @@ impl std::hash::Hash for WordKey {
     }
 }
 
-/// A pair's table key: two BMP characters in 32 bits; `None` outside the BMP (the pipeline's
-/// pairs are CJK ideographs, all in the BMP, so no pair is lost).
-#[inline]
-pub(crate) fn pair_key(a: char, b: char) -> Option<u32> {
-    let (a, b) = (u32::from(a), u32::from(b));
-    ((a | b) <= 0xFFFF).then_some((a << 16) | b)
-}
-
 /// Numbers feature strings. Ids are assigned in insertion order while training and made
 /// canonical (sorted by string) when a model is finalised, so a model's bytes never depend on
 /// the order in which documents were seen.
@@ -126,7 +118,7 @@ impl Vocabulary {
 
     fn push(&mut self, word: Box<str>) -> u32 {
         let id = id_of(self.words.len());
-        match Feature::parse_pair(&word).and_then(|(a, b)| pair_key(a, b)) {
+        match Feature::parse_pair(&word).and_then(|(a, b)| Feature::pair_key(a, b)) {
             Some(key) => {
                 self.pairs.insert(key, id);
             }
@@ -141,7 +133,7 @@ impl Vocabulary {
     /// The id of `word` (any canonical feature string), if known.
     #[must_use]
     pub fn get(&self, word: &str) -> Option<u32> {
-        match Feature::parse_pair(word).and_then(|(a, b)| pair_key(a, b)) {
+        match Feature::parse_pair(word).and_then(|(a, b)| Feature::pair_key(a, b)) {
             Some(key) => self.pairs.get(&key).copied(),
             None => self.ids.get(word.as_bytes()).copied(),
         }
@@ -151,7 +143,7 @@ impl Vocabulary {
     #[must_use]
     pub fn get_feature(&self, feature: Feature<'_>) -> Option<u32> {
         match feature {
-            Feature::CharPair(a, b) => pair_key(a, b).and_then(|key| self.pairs.get(&key)).copied(),
+            Feature::CharPair(a, b) => Feature::pair_key(a, b).and_then(|key| self.pairs.get(&key)).copied(),
             Feature::Text(t) => self.ids.get(t.as_bytes()).copied(),
             _ => None,
         }

@@ -507,10 +507,14 @@ impl Feature<'_> {
         }
     }
 
-    /// A collision-free integer key for a character pair (21 bits per scalar value).
+    /// A collision-free 32-bit key for a pair of BMP characters, 16 bits each; `None` outside
+    /// the BMP. Every [`Feature::CharPair`] the pipeline emits is a pair of CJK ideographs, all
+    /// in the BMP, so none is without a key.
     #[must_use]
-    pub fn pair_key(a: char, b: char) -> u64 {
-        (u64::from(u32::from(a)) << 21) | u64::from(u32::from(b))
+    #[inline]
+    pub fn pair_key(a: char, b: char) -> Option<u32> {
+        let (a, b) = (u32::from(a), u32::from(b));
+        ((a | b) <= 0xFFFF).then_some((a << 16) | b)
     }
 
     /// The pair of a canonical `[xy]` string, if it is one.
