@@ -13,7 +13,8 @@ scores them exactly as `bulletin eval` does:
   * paragraph level: every paragraph of every test article (truth = paragraph_labels[i][0]) plus
                      every record of data/test/paragraphs.jsonl.
 Cross-validation uses bulletin's fold assignment (bulletin_classifier::cv::assign_folds): within each
-primary label, records sorted by sha256(f"{seed}:{id}") hex; position i goes to fold i % k.
+primary label, records sorted by sha256(f"{seed}:{id}") hex; position i of the whole sorted list goes
+to fold i % k.
 With --throughput FILE it also times jieba + CountVectorizer + MultinomialNB prediction over a
 large page file (see bench/throughput.sh).
 """
@@ -70,12 +71,9 @@ def macro_f1(truth, pred):
 
 def folds(records, k, seed):
     keyed = sorted((THEMES.index(r["labels"][0]), hashlib.sha256(f"{seed}:{r['id']}".encode()).hexdigest(), i) for i, r in enumerate(records))
-    out, pos, cur = [0] * len(records), 0, None
-    for label, _, i in keyed:
-        if label != cur:
-            cur, pos = label, 0
+    out = [0] * len(records)
+    for pos, (_, _, i) in enumerate(keyed):
         out[i] = pos % k
-        pos += 1
     return out
 
 

@@ -112,6 +112,28 @@ impl Counts {
         Ok(())
     }
 
+    /// Removes a batch of examples that was added before (the counts of a cross-validation
+    /// fold): the exact inverse of [`Counts::add`] for those examples.
+    pub fn subtract(&mut self, batch: &[Example<'_>]) -> Result<(), ClassifierError> {
+        for ex in batch {
+            if ex.theme >= self.n_themes {
+                return Err(ClassifierError::OutOfRange { what: "theme", index: ex.theme, len: self.n_themes });
+            }
+            if let Some(&(max, _)) = ex.features.last() {
+                if max as usize >= self.n_features {
+                    return Err(ClassifierError::OutOfRange { what: "feature", index: max as usize, len: self.n_features });
+                }
+            }
+            self.docs[ex.theme] = self.docs[ex.theme].saturating_sub(1);
+            for &(f, n) in ex.features {
+                let i = f as usize * self.n_themes + ex.theme;
+                self.tokens[i] = self.tokens[i].saturating_sub(u64::from(n));
+                self.presence[i] = self.presence[i].saturating_sub(1);
+            }
+        }
+        Ok(())
+    }
+
     /// Adds another table of the same themes.
     pub fn merge(&mut self, other: &Self) -> Result<(), ClassifierError> {
         if other.n_themes != self.n_themes {

@@ -2,9 +2,11 @@
 //!
 //! Fold assignment is stratified by primary label and shuffled by a seeded hash rather than
 //! by a random-number generator, so a script in any language (the project's
-//! `bench/compare_sklearn.py` does) can rebuild the very same folds: within each label, records
-//! are ordered by the SHA-256 of `"{seed}:{id}"` (hex), and the record at position `i` goes to
-//! fold `i mod k`.
+//! `bench/compare_sklearn.py` does) can rebuild the very same folds: records are ordered by label
+//! and, within a label, by the SHA-256 of `"{seed}:{id}"` (hex); the record at position `i` of
+//! that whole list goes to fold `i mod k`. Each label thus starts where the previous one stopped
+//! instead of at fold 0, so fold sizes differ by at most one within every label and overall
+//! (30 records of five labels split 6/6/6/6/6, not 9/7/5/5/4).
 
 use sha2::{Digest, Sha256};
 
@@ -31,16 +33,11 @@ pub fn assign_folds<S: AsRef<str>>(records: &[(S, usize)], k: usize, seed: u64) 
         .map(|(i, (id, label))| (*label, hex(&Sha256::digest(format!("{seed}:{}", id.as_ref()).as_bytes())), i))
         .collect();
     keyed.sort();
+    // One round-robin over the list sorted by label: each label's first record goes to the fold
+    // after the previous label's last one, so no fold collects every label's leftovers.
     let mut folds = vec![0; records.len()];
-    let mut position = 0usize;
-    let mut current: Option<usize> = None;
-    for (label, _, i) in keyed {
-        if current != Some(label) {
-            current = Some(label);
-            position = 0;
-        }
+    for (position, (_, _, i)) in keyed.into_iter().enumerate() {
         folds[i] = position % k;
-        position += 1;
     }
     folds
 }
@@ -51,4 +48,40 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
         s
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sizes of each fold within each label.
+    fn sizes(records: &[(String, usize)], folds: &[usize], k: usize, labels: usize) -> Vec<Vec<usize>> {
+        let mut sizes = vec![vec![0; k]; labels];
+        for ((_, label), &fold) in records.iter().zip(folds) {
+            sizes[*label][fold] += 1;
+        }
+        sizes
+    }
+
+    #[test]
+    fn fold_sizes_differ_by_at_most_one_within_every_label_and_overall() {
+        // 30 records over five labels of 9, 7, 5, 5 and 4 records: the old assignment sent every
+        // label's leftovers to fold 0 (9/7/5/5/4 overall).
+        let counts = [9, 7, 5, 5, 4];
+        let records: Vec<(String, usize)> =
+            counts.iter().enumerate().flat_map(|(label, &n)| (0..n).map(move |i| (format!("r-{label}-{i}"), label))).collect();
+        for k in [2, 3, 5, 7] {
+            let folds = assign_folds(&records, k, 42);
+            for (label, per_fold) in sizes(&records, &folds, k, counts.len()).iter().enumerate() {
+                let (min, max) = (per_fold.iter().min().unwrap(), per_fold.iter().max().unwrap());
+                assert!(max - min <= 1, "k={k} label {label}: {per_fold:?}");
+            }
+            let mut overall = vec![0; k];
+            for &f in &folds {
+                overall[f] += 1;
+            }
+            let (min, max) = (overall.iter().min().unwrap(), overall.iter().max().unwrap());
+            assert!(max - min <= 1, "k={k} overall: {overall:?}");
+        }
+    }
 }

@@ -47,6 +47,7 @@
 //! ```
 
 pub mod backends;
+pub mod calibration;
 mod counts;
 pub mod cv;
 mod error;
@@ -57,6 +58,7 @@ mod plugin;
 mod registry;
 mod scorer;
 mod select;
+pub mod sketch;
 mod sparse;
 mod tagger;
 mod trainer;
@@ -72,7 +74,7 @@ pub use registry::{DEFAULT_CLASSIFIER, PluginFactory, Registry};
 pub use select::{Selection, chi_square};
 pub use sparse::{SparseVec, Vocabulary, remap, to_sparse};
 pub use tagger::{Prediction, Reason, TagOptions, Tagged, Tagger};
-pub use trainer::{BatchReport, TrainConfig, TrainGranularity, Trainer};
+pub use trainer::{BatchReport, CALIBRATION_SAMPLE, CalibrationMode, TrainConfig, TrainGranularity, Trainer};
 
 #[cfg(test)]
 mod tests;

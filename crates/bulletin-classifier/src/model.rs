@@ -9,7 +9,9 @@ use bulletin_core::{PIPELINE_VERSION, PipelineSettings, Taxonomy, Theme, envelop
 use bulletin_segmenter::Pipeline;
 use serde::{Deserialize, Serialize};
 
+use crate::calibration::{Calibration, CalibrationState, PieceShape, Uncalibrated};
 use crate::scorer::LinearScorer;
+use crate::sketch::RecordSketch;
 use crate::{Classifier, ClassifierError, FeatureMask, ParamMap, Registry, Selection, SparseVec, Vocabulary};
 
 /// How a model turns scores into a reported theme and tags.
@@ -67,6 +69,9 @@ pub struct Model {
     mask: FeatureMask,
     /// Packed tables of the selected features, when the plugin is linear.
     scorer: Option<LinearScorer>,
+    calibration: CalibrationState,
+    records: RecordSketch,
+    corrections: Vec<String>,
 }
 
 // Versioned wire structures: kept apart from the public types so the file format changes only
@@ -86,6 +91,46 @@ struct WireV1 {
     summary: TrainingSummary,
 }
 
+/// Format version 2: version 1 plus the calibration maps, the digest of the training records
+/// (for `merge`) and the ids of corrections folded into the counts.
+#[derive(Serialize, Deserialize)]
+struct WireV2 {
+    taxonomy: WireTaxonomy,
+    pipeline_version: u32,
+    settings_json: String,
+    fingerprint: [u8; 32],
+    plugin: String,
+    state: Vec<u8>,
+    selection: Selection,
+    policy: TagPolicy,
+    vocab: Vec<String>,
+    summary: TrainingSummary,
+    calibration: CalibrationState,
+    records: RecordSketch,
+    corrections: Vec<String>,
+}
+
+impl From<WireV1> for WireV2 {
+    fn from(v1: WireV1) -> Self {
+        let WireV1 { taxonomy, pipeline_version, settings_json, fingerprint, plugin, state, selection, policy, vocab, summary } = v1;
+        Self {
+            taxonomy,
+            pipeline_version,
+            settings_json,
+            fingerprint,
+            plugin,
+            state,
+            selection,
+            policy,
+            vocab,
+            summary,
+            calibration: CalibrationState::Uncalibrated(Uncalibrated::LegacyFormat),
+            records: RecordSketch::default(),
+            corrections: Vec::new(),
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct WireTaxonomy {
     name: String,
@@ -96,7 +141,7 @@ struct WireTaxonomy {
 
 /// A decoded model payload whose plugin is not restored yet (see [`Model::decode`]).
 pub(crate) struct Decoded {
-    wire: WireV1,
+    wire: WireV2,
     settings: PipelineSettings,
 }
 
@@ -117,6 +162,9 @@ impl Decoded {
                 reason: format!("plugin state has {} themes, taxonomy {}", plugin.n_themes(), taxonomy.len()),
             });
         }
+        if !wire.records.is_valid() {
+            return Err(ClassifierError::Payload { reason: "record digest is not a sorted set of at most 4096 hashes".into() });
+        }
         let vocab = Vocabulary::from_words(wire.vocab.into_iter().map(String::into_boxed_str).collect());
         let mut model = Model {
             taxonomy,
@@ -130,6 +178,9 @@ impl Decoded {
             summary: wire.summary,
             mask: FeatureMask::all(0),
             scorer: None,
+            calibration: wire.calibration,
+            records: wire.records,
+            corrections: wire.corrections,
         };
         model.finalize()?;
         Ok(model)
@@ -169,6 +220,9 @@ impl Model {
             summary,
             mask: FeatureMask::all(0),
             scorer: None,
+            calibration: CalibrationState::Uncalibrated(Uncalibrated::Disabled),
+            records: RecordSketch::default(),
+            corrections: Vec::new(),
         };
         model.finalize()?;
         Ok(model)
@@ -240,6 +294,47 @@ impl Model {
     pub fn summary(&self) -> &TrainingSummary {
         &self.summary
     }
+    /// The calibration maps, or why the model has none.
+    #[must_use]
+    pub fn calibration_state(&self) -> &CalibrationState {
+        &self.calibration
+    }
+    /// The calibration maps, when the model has them.
+    #[must_use]
+    pub fn calibration(&self) -> Option<&Calibration> {
+        self.calibration.calibration()
+    }
+    /// Replaces the calibration (as `bulletin calibrate` does); the counts are untouched.
+    pub fn set_calibration(&mut self, state: CalibrationState) {
+        self.calibration = state;
+    }
+    /// Calibrates normalised log-probabilities of a piece of `length` features and shape
+    /// `shape` in place (unchanged when the model is uncalibrated).
+    pub fn calibrate_log_proba(&self, log_proba: &mut Vec<f64>, length: u64, shape: PieceShape) {
+        if let Some(c) = self.calibration() {
+            c.map(shape).apply(log_proba, length);
+        }
+    }
+    /// The digest of the training records (empty for version-1 files).
+    #[must_use]
+    pub fn records(&self) -> &RecordSketch {
+        &self.records
+    }
+    /// Sets the digest of the training records.
+    pub(crate) fn set_records(&mut self, records: RecordSketch) {
+        self.records = records;
+    }
+    /// Records that both models were trained on, as far as their digests can tell (see
+    /// [`crate::sketch`] for the limits): `merge` should refuse or warn when this is not 0.
+    #[must_use]
+    pub fn shared_records(&self, other: &Self) -> usize {
+        self.records.shared(&other.records)
+    }
+    /// Ids of corrections folded into the counts.
+    #[must_use]
+    pub fn corrections(&self) -> &[String] {
+        &self.corrections
+    }
     /// Hyper-parameters of the plugin plus the model-level ones, by name.
     #[must_use]
     pub fn params(&self) -> ParamMap {
@@ -308,7 +403,7 @@ impl Model {
 
     /// Serialises the model into the versioned file format (see [`bulletin_core::envelope`]).
     pub fn to_bytes(&self) -> Result<Vec<u8>, ClassifierError> {
-        let wire = WireV1 {
+        let wire = WireV2 {
             taxonomy: WireTaxonomy {
                 name: self.taxonomy.name().to_owned(),
                 version: self.taxonomy.version(),
@@ -329,6 +424,9 @@ impl Model {
             policy: self.policy,
             vocab: self.vocab.words().iter().map(ToString::to_string).collect(),
             summary: self.summary.clone(),
+            calibration: self.calibration.clone(),
+            records: self.records.clone(),
+            corrections: self.corrections.clone(),
         };
         let payload = postcard::to_stdvec(&wire).map_err(|e| ClassifierError::Payload { reason: e.to_string() })?;
         Ok(envelope::seal(&payload))
@@ -349,7 +447,12 @@ impl Model {
     /// the text pipeline on another thread meanwhile.
     pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ClassifierError> {
         let opened = envelope::open(bytes)?;
-        let wire: WireV1 = postcard::from_bytes(opened.payload).map_err(|e| ClassifierError::Payload { reason: e.to_string() })?;
+        let payload = |e: postcard::Error| ClassifierError::Payload { reason: e.to_string() };
+        let wire: WireV2 = if opened.version == 1 {
+            postcard::from_bytes::<WireV1>(opened.payload).map_err(payload)?.into()
+        } else {
+            postcard::from_bytes(opened.payload).map_err(payload)?
+        };
         let settings: PipelineSettings = serde_json::from_str(&wire.settings_json)
             .map_err(|e| ClassifierError::Payload { reason: format!("pipeline settings: {e}") })?;
         Ok(Decoded { wire, settings })
@@ -387,7 +490,9 @@ impl Model {
     }
 
     /// Merges two models trained with the same plugin, parameters, taxonomy and pipeline on
-    /// different data. Counts add up, so the result equals the model trained on both data sets.
+    /// different data. Counts add up, so the result equals the model trained on both data sets;
+    /// the calibration is dropped ([`Uncalibrated::Merged`]): refit it on held-out data. Check
+    /// [`Model::shared_records`] first: records in both shards would count twice.
     pub fn merge(self, other: Self) -> Result<Self, ClassifierError> {
         let mismatch = |what, left: String, right: String| Err(ClassifierError::MergeMismatch { what, left, right });
         if self.plugin.name() != other.plugin.name() {
@@ -412,8 +517,31 @@ impl Model {
         // Union vocabulary: ours first, then the other's new words; `assemble` sorts it again.
         // Each part is dropped as soon as it is used, as the inputs may be large: the scoring
         // tables are rebuilt by `assemble`, the other's vocabulary is needed only for the mapping.
-        let Self { taxonomy, settings, fingerprint, mut vocab, plugin: mut left, selection, policy, mut summary, .. } = self;
-        let Self { vocab: other_vocab, plugin: mut right, summary: other_summary, .. } = other;
+        let Self {
+            taxonomy,
+            settings,
+            fingerprint,
+            mut vocab,
+            plugin: mut left,
+            selection,
+            policy,
+            mut summary,
+            mut records,
+            mut corrections,
+            ..
+        } = self;
+        let Self {
+            vocab: other_vocab,
+            plugin: mut right,
+            summary: other_summary,
+            records: other_records,
+            corrections: other_corrections,
+            ..
+        } = other;
+        records.merge(&other_records);
+        corrections.extend(other_corrections);
+        corrections.sort();
+        corrections.dedup();
         let ours = vocab.len();
         let mapping: Vec<u32> = other_vocab.words().iter().map(|w| vocab.intern(w)).collect();
         drop(other_vocab);
@@ -427,19 +555,27 @@ impl Model {
             *a = a.saturating_add(*b);
         }
         summary.records = summary.records.saturating_add(other_summary.records);
-        Self::assemble(taxonomy, settings, fingerprint, vocab, left, selection, policy, summary)
+        let mut merged = Self::assemble(taxonomy, settings, fingerprint, vocab, left, selection, policy, summary)?;
+        // Each shard's maps were fitted to that shard's out-of-fold scores, not to the union's.
+        merged.calibration = CalibrationState::Uncalibrated(Uncalibrated::Merged);
+        merged.records = records;
+        merged.corrections = corrections;
+        Ok(merged)
     }
 
-    /// Maps a piece's features (strings) to a sparse vector over this vocabulary; unknown
-    /// features are dropped.
-    pub(crate) fn vectorize(&self, pipeline: &Pipeline, title: &str, text: &str, ids: &mut Vec<u32>) -> SparseVec {
+    /// Maps a piece's features (strings) to a sparse vector over this vocabulary, unknown
+    /// features dropped, and counts every feature the pipeline emitted (the piece's length as
+    /// calibration measures it).
+    pub(crate) fn vectorize(&self, pipeline: &Pipeline, title: &str, text: &str, ids: &mut Vec<u32>) -> (SparseVec, u64) {
         ids.clear();
+        let mut emitted = 0u64;
         pipeline.for_each_feature_ref(title, text, |f| {
+            emitted += 1;
             if let Some(id) = self.vocab.get_feature(f) {
                 ids.push(id);
             }
         });
-        crate::sparse::count_ids(ids)
+        (crate::sparse::count_ids(ids), emitted)
     }
 }
 

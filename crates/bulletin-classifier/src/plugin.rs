@@ -152,6 +152,19 @@ pub trait Classifier: Send + Sync + Debug {
         Err(self.unsupported("merge"))
     }
 
+    /// Forgets a batch that was learnt before, exactly (the out-of-fold models of calibration are
+    /// the whole model minus one fold). Plugins without exact counts do not support it.
+    fn unlearn(&mut self, batch: &[Example<'_>]) -> Result<(), ClassifierError> {
+        let _ = batch;
+        Err(self.unsupported("unlearn"))
+    }
+
+    /// A copy of the plugin with its training state, when it can be copied (needed, with
+    /// [`Classifier::unlearn`], for out-of-fold calibration at training time).
+    fn clone_box(&self) -> Option<Box<dyn Classifier>> {
+        None
+    }
+
     /// The integer counts, for plugins that keep them (used for feature selection and `inspect`).
     fn counts(&self) -> Option<&Counts> {
         None

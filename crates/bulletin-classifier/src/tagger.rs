@@ -5,6 +5,7 @@ use std::path::Path;
 use bulletin_core::{Granularity, Piece, ThemeIndex};
 use bulletin_segmenter::{Pipeline, split_page_with};
 
+use crate::calibration::PieceShape;
 use crate::plugin::{argmax, normalize_log};
 use crate::scorer::{self, LinearScorer};
 use crate::sparse::{SparseVec, sum_sparse};
@@ -51,7 +52,10 @@ pub struct Reason {
 pub struct Prediction {
     /// The reported theme (the fallback theme when abstained).
     pub theme: ThemeIndex,
-    /// The score of the reported theme.
+    /// The best-scoring theme, whether or not the piece abstained: the guess a reviewer checks.
+    pub best: ThemeIndex,
+    /// The score of the reported theme: with a calibrated model, the probability that it is
+    /// right.
     pub confidence: f64,
     /// Whether the top score fell below the abstain threshold.
     pub abstained: bool,
@@ -192,13 +196,16 @@ impl Tagger {
             }
             _ => {
                 let (x, shares) = if paragraphs {
-                    let (x, s) = self.article_vector(title, text, policy.tag_min_confidence);
-                    (x, Some(s))
+                    let (x, length, s) = self.article_vector(title, text, policy.tag_min_confidence);
+                    let scores = self.calibrated(self.model.predict_log_proba(&x), length, PieceShape::Article);
+                    ((x, scores), Some(s))
                 } else {
                     let mut ids = Vec::new();
-                    (self.model.vectorize(&self.pipeline, title, text, &mut ids), None)
+                    let (x, length) = self.model.vectorize(&self.pipeline, title, text, &mut ids);
+                    let scores = self.calibrated(self.model.predict_log_proba(&x), length, PieceShape::Passage);
+                    ((x, scores), None)
                 };
-                (probabilities(self.model.predict_log_proba(&x)), shares, Some(x))
+                (x.1, shares, Some(x.0))
             }
         };
         let fallback = self.model.taxonomy().fallback();
@@ -220,7 +227,14 @@ impl Tagger {
         }
 
         let why = x.filter(|_| options.explain > 0).map(|x| self.explain(&x, top, runner_up, options.explain));
-        Prediction { theme, confidence: scores[theme], abstained, scores, tags, why, runner_up }
+        Prediction { theme, best: top, confidence: scores[theme], abstained, scores, tags, why, runner_up }
+    }
+
+    /// Probabilities from a piece's normalised log-probabilities, through the model's
+    /// calibration map for its shape and length.
+    fn calibrated(&self, mut log_proba: Vec<f64>, length: u64, shape: PieceShape) -> Vec<f64> {
+        self.model.calibrate_log_proba(&mut log_proba, length, shape);
+        probabilities(log_proba)
     }
 
     /// [`Tagger::predict`]'s scores through a linear plugin's packed weights. With
@@ -237,35 +251,50 @@ impl Tagger {
         let n = scorer.n_themes();
         let log_proba = |acc: &[f64]| normalize_log(scorer.base().iter().zip(acc).map(|(b, a)| b + a).collect());
         let mut acc = scorer::accumulator();
+        // The piece's length for calibration: every feature the pipeline emits.
+        let mut length = 0u64;
         let Some(min_confidence) = paragraph_confidence else {
-            self.pipeline.for_each_feature_ref(title, text, |f| scorer.add(f, &mut acc));
-            return (probabilities(log_proba(&acc)), None);
+            self.pipeline.for_each_feature_ref(title, text, |f| {
+                length += 1;
+                scorer.add(f, &mut acc);
+            });
+            return (self.calibrated(log_proba(&acc), length, PieceShape::Passage), None);
         };
-        self.pipeline.for_each_feature_ref(title, "", |f| scorer.add(f, &mut acc));
+        self.pipeline.for_each_feature_ref(title, "", |f| {
+            length += 1;
+            scorer.add(f, &mut acc);
+        });
         let shares = paragraph_shares(text, n, min_confidence, |line| {
             let mut line_acc = scorer::accumulator();
-            self.pipeline.for_each_feature_ref("", line, |f| scorer.add(f, &mut line_acc));
+            let mut line_length = 0u64;
+            self.pipeline.for_each_feature_ref("", line, |f| {
+                line_length += 1;
+                scorer.add(f, &mut line_acc);
+            });
             for (a, l) in acc.iter_mut().zip(&line_acc) {
                 *a += l;
             }
-            probabilities(log_proba(&line_acc))
+            length += line_length;
+            self.calibrated(log_proba(&line_acc), line_length, PieceShape::Passage)
         });
-        (probabilities(log_proba(&acc)), Some(shares))
+        (self.calibrated(log_proba(&acc), length, PieceShape::Article), Some(shares))
     }
 
-    /// The article's sparse vector, and per theme the share of the article's characters in
-    /// paragraphs that theme wins with confidence at least `min_confidence`.
-    fn article_vector(&self, title: &str, text: &str, min_confidence: f64) -> (SparseVec, Vec<f64>) {
+    /// The article's sparse vector and length, and per theme the share of the article's
+    /// characters in paragraphs that theme wins with (calibrated) confidence at least
+    /// `min_confidence`.
+    fn article_vector(&self, title: &str, text: &str, min_confidence: f64) -> (SparseVec, u64, Vec<f64>) {
         let n = self.model.taxonomy().len();
         let mut ids = Vec::new();
-        let title_vec = self.model.vectorize(&self.pipeline, title, "", &mut ids);
+        let (title_vec, mut length) = self.model.vectorize(&self.pipeline, title, "", &mut ids);
         let mut all: Vec<(u32, u32)> = title_vec;
         let shares = paragraph_shares(text, n, min_confidence, |line| {
-            let x = self.model.vectorize(&self.pipeline, "", line, &mut ids);
+            let (x, line_length) = self.model.vectorize(&self.pipeline, "", line, &mut ids);
             all.extend_from_slice(&x);
-            probabilities(self.model.predict_log_proba(&x))
+            length += line_length;
+            self.calibrated(self.model.predict_log_proba(&x), line_length, PieceShape::Passage)
         });
-        (sum_sparse(all), shares)
+        (sum_sparse(all), length, shares)
     }
 
     fn explain(&self, x: &[(u32, u32)], top: ThemeIndex, runner_up: ThemeIndex, k: usize) -> Vec<Reason> {

@@ -5,8 +5,12 @@ use bulletin_segmenter::{Feature, Pipeline};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::calibration::{
+    Calibration, CalibrationSource, CalibrationState, MIN_RECORDS_PER_THEME, PieceShape, Scored, TemperatureMap, Uncalibrated,
+};
 use crate::model::{Model, TagPolicy, TrainingSummary};
-use crate::sparse::{SparseVec, count_ids, id_of, remap_new};
+use crate::sketch::{RecordSketch, record_hash};
+use crate::sparse::{SparseVec, count_ids, id_of, remap_new, sum_sparse};
 use crate::{Classifier, ClassifierError, DEFAULT_CLASSIFIER, Example, ParamMap, Registry, Selection, Vocabulary};
 
 /// Which pieces of a labelled record become training examples.
@@ -51,7 +55,30 @@ pub struct TrainConfig {
     pub params: ParamMap,
     /// Which pieces become examples.
     pub granularity: TrainGranularity,
+    /// Whether to fit calibration maps on out-of-fold scores.
+    pub calibration: CalibrationMode,
+    /// Folds of the out-of-fold scores (at least 2).
+    pub calibration_folds: usize,
 }
+
+/// Whether [`Trainer::finish`] fits calibration maps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CalibrationMode {
+    /// Fit them when every theme has at least [`MIN_RECORDS_PER_THEME`] records and the plugin
+    /// can be scored out of fold; otherwise the model says why it has none.
+    #[default]
+    Auto,
+    /// Never fit them: scores are the plugin's own probabilities.
+    None,
+}
+
+/// Records whose out-of-fold scores fit the calibration (the ones with the smallest record
+/// hashes, so the choice depends on the data only): bounds the memory of training on large
+/// corpora, as their feature vectors are kept until `finish`.
+pub const CALIBRATION_SAMPLE: usize = 20_000;
+
+/// Seed of the calibration folds.
+const CALIBRATION_SEED: u64 = 42;
 
 impl Default for TrainConfig {
     fn default() -> Self {
@@ -61,6 +88,8 @@ impl Default for TrainConfig {
             classifier: DEFAULT_CLASSIFIER.to_owned(),
             params: ParamMap::new(),
             granularity: TrainGranularity::default(),
+            calibration: CalibrationMode::default(),
+            calibration_folds: 5,
         }
     }
 }
@@ -134,6 +163,66 @@ pub struct Trainer {
     /// The last batch's examples, numbered in the vocabulary, one list per work unit: their counts
     /// go to the plugin while the next batch is featurised (or in `finish`).
     pending: Vec<Vec<(SparseVec, usize)>>,
+    /// Digest of every record, stored in the model for `merge`.
+    sketch: RecordSketch,
+    /// The records kept for out-of-fold calibration.
+    sample: Sample,
+}
+
+/// One record kept for calibration: the examples it contributed, as numbered in the vocabulary.
+#[derive(Debug, Clone)]
+struct Sampled {
+    hash: u64,
+    /// Resolved labels, primary first.
+    labels: Vec<usize>,
+    /// The article's vector, and whether it was learnt (with `--granularity paragraph` it is
+    /// the sum of the paragraphs', scored but never counted).
+    article: Option<(SparseVec, bool)>,
+    /// Paragraphs: vector, resolved labels, characters, whether learnt.
+    paragraphs: Vec<(SparseVec, Vec<usize>, u32, bool)>,
+    /// Paragraph lines of the record (more than one: an article; else a passage).
+    lines: usize,
+}
+
+/// The bottom-[`CALIBRATION_SAMPLE`] records by hash.
+#[derive(Debug, Default)]
+struct Sample {
+    items: Vec<Sampled>,
+    /// Once the sample is full, records hashing at or above this are not kept.
+    cutoff: Option<u64>,
+}
+
+impl Sample {
+    fn wants(&self, hash: u64) -> bool {
+        self.cutoff.is_none_or(|c| hash < c)
+    }
+
+    fn push(&mut self, item: Sampled) {
+        self.items.push(item);
+        if self.items.len() >= 2 * CALIBRATION_SAMPLE {
+            self.trim();
+        }
+    }
+
+    fn trim(&mut self) {
+        self.items.sort_by_key(|s| s.hash);
+        if self.items.len() >= CALIBRATION_SAMPLE {
+            self.items.truncate(CALIBRATION_SAMPLE);
+            self.cutoff = self.items.last().map(|s| s.hash);
+        }
+    }
+}
+
+/// Per-record bookkeeping of a work unit, for the digest and the calibration sample.
+struct RecordInfo {
+    /// Index of the record in the batch.
+    record: usize,
+    hash: u64,
+    /// Index of the article's example in the unit's output, if it has one.
+    article: Option<usize>,
+    /// Paragraphs with an example: paragraph number, example index, characters.
+    paragraphs: Vec<(usize, usize, u32)>,
+    lines: usize,
 }
 
 /// Fewest records per parallel work unit: each unit builds a local vocabulary that is merged into
@@ -162,6 +251,8 @@ impl Trainer {
             pieces: vec![0; n],
             records: 0,
             pending: Vec::new(),
+            sketch: RecordSketch::default(),
+            sample: Sample::default(),
         })
     }
 
@@ -182,14 +273,17 @@ impl Trainer {
         let granularity = self.config.granularity;
         // Resolve every label up front so a bad one never leaves a half-counted batch.
         let mut resolved = Vec::with_capacity(records.len());
+        let mut full_labels = Vec::with_capacity(records.len());
         for r in records {
-            let primary = taxonomy.resolve_labels(&r.labels)?.first().copied();
-            let paragraphs: Vec<Option<usize>> = match &r.paragraph_labels {
-                Some(pl) => pl.iter().map(|l| taxonomy.resolve_labels(l).map(|v| v.first().copied())).collect::<Result<_, _>>()?,
+            let labels = taxonomy.resolve_labels(&r.labels)?;
+            let paragraph_labels: Vec<Vec<usize>> = match &r.paragraph_labels {
+                Some(pl) => pl.iter().map(|l| taxonomy.resolve_labels(l)).collect::<Result<_, _>>()?,
                 None => Vec::new(),
             };
-            resolved.push((primary, paragraphs));
+            resolved.push((labels.first().copied(), paragraph_labels.iter().map(|l| l.first().copied()).collect::<Vec<_>>()));
+            full_labels.push((labels, paragraph_labels));
         }
+        let calibrating = self.config.calibration == CalibrationMode::Auto;
         let pipeline = &self.pipeline;
         // Units look features up in the global vocabulary (read-only while they run) and number
         // only the unseen ones locally, from `base` up: once the vocabulary has warmed up almost
@@ -199,20 +293,30 @@ impl Trainer {
         let base = id_of(global.len());
         // About two units per thread: enough to balance, few enough to keep the serial merge small.
         let unit = records.len().div_ceil(2 * rayon::current_num_threads()).max(MIN_UNIT);
-        let featurise = || -> Vec<(Vocabulary, Vec<(SparseVec, usize)>)> {
+        let featurise = || -> Vec<(Vocabulary, Vec<(SparseVec, usize)>, Vec<RecordInfo>)> {
             records
                 .par_chunks(unit)
                 .zip(resolved.par_chunks(unit))
-                .map(|(recs, labels)| {
+                .enumerate()
+                .map(|(u, (recs, labels))| {
                     let mut local = Vocabulary::new();
                     let mut id = |f: Feature<'_>| global.get_feature(f).unwrap_or_else(|| base + local.intern_feature(f));
                     let mut out = Vec::new();
+                    let mut infos = Vec::with_capacity(recs.len());
                     let mut article_ids = Vec::new();
                     let mut paragraph_ids = Vec::new();
-                    for (r, (primary, para_labels)) in recs.iter().zip(labels) {
+                    for (i, (r, (primary, para_labels))) in recs.iter().zip(labels).enumerate() {
+                        let mut info = RecordInfo {
+                            record: u * unit + i,
+                            hash: record_hash(&r.title, &r.text),
+                            article: None,
+                            paragraphs: Vec::new(),
+                            lines: r.paragraphs().count(),
+                        };
                         let article = primary.filter(|_| granularity != TrainGranularity::Paragraph);
                         let paragraphs = granularity != TrainGranularity::Article && !para_labels.is_empty();
                         if article.is_none() && !paragraphs {
+                            infos.push(info);
                             continue;
                         }
                         // Each line is featurised once: its ids make its paragraph's example and add up
@@ -221,12 +325,17 @@ impl Trainer {
                         let slot = out.len();
                         article_ids.clear();
                         if let Some(theme) = article {
+                            info.article = Some(slot);
                             out.push((SparseVec::new(), theme));
                             pipeline.for_each_feature_ref(&r.title, "", |f| article_ids.push(id(f)));
                         }
                         let mut labels = para_labels.iter();
+                        let mut paragraph = 0;
                         for (line, is_paragraph) in r.lines() {
                             let theme = if paragraphs && is_paragraph { labels.next().copied().flatten() } else { None };
+                            if is_paragraph {
+                                paragraph += 1;
+                            }
                             match theme {
                                 Some(theme) => {
                                     paragraph_ids.clear();
@@ -234,6 +343,8 @@ impl Trainer {
                                     if article.is_some() {
                                         article_ids.extend_from_slice(&paragraph_ids);
                                     }
+                                    let chars = u32::try_from(line.chars().count()).unwrap_or(u32::MAX);
+                                    info.paragraphs.push((paragraph - 1, out.len(), chars));
                                     out.push((count_ids(&mut paragraph_ids), theme));
                                 }
                                 None if article.is_some() => {
@@ -245,8 +356,9 @@ impl Trainer {
                         if article.is_some() {
                             out[slot].0 = count_ids(&mut article_ids);
                         }
+                        infos.push(info);
                     }
-                    (local, out)
+                    (local, out, infos)
                 })
                 .collect()
         };
@@ -258,7 +370,7 @@ impl Trainer {
         let (units, counted) = rayon::join(featurise, || update(plugin.as_mut(), previous));
         counted?;
         let mut report = BatchReport { records: records.len() as u64, examples: 0 };
-        for (local, mut examples) in units {
+        for (local, mut examples, infos) in units {
             let mapping: Vec<u32> = local.words().iter().map(|w| self.vocab.intern(w)).collect();
             if !mapping.is_empty() {
                 for (x, _) in &mut examples {
@@ -267,6 +379,25 @@ impl Trainer {
             }
             for (_, t) in &examples {
                 self.pieces[*t] += 1;
+            }
+            for info in infos {
+                self.sketch.insert(info.hash);
+                let (labels, paragraph_labels) = &full_labels[info.record];
+                if calibrating && !labels.is_empty() && self.sample.wants(info.hash) {
+                    let paragraphs: Vec<(SparseVec, Vec<usize>, u32, bool)> = info
+                        .paragraphs
+                        .iter()
+                        .map(|&(p, e, chars)| (examples[e].0.clone(), paragraph_labels[p].clone(), chars, true))
+                        .collect();
+                    let article = match info.article {
+                        Some(e) => Some((examples[e].0.clone(), true)),
+                        None if !paragraphs.is_empty() => {
+                            Some((sum_sparse(paragraphs.iter().flat_map(|p| p.0.iter().copied()).collect()), false))
+                        }
+                        None => None,
+                    };
+                    self.sample.push(Sampled { hash: info.hash, labels: labels.clone(), article, paragraphs, lines: info.lines });
+                }
             }
             report.examples += examples.len() as u64;
             self.pending.push(examples);
@@ -287,6 +418,7 @@ impl Trainer {
         if self.pieces.iter().all(|&n| n == 0) {
             return Err(ClassifierError::NoTrainingData { reason: "no training example was read".into() });
         }
+        let calibration = self.calibrate()?;
         let summary = TrainingSummary {
             pieces_per_theme: self.pieces,
             records: self.records,
@@ -294,7 +426,7 @@ impl Trainer {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         };
         let fingerprint = self.pipeline.fingerprint();
-        let model = Model::assemble(
+        let mut model = Model::assemble(
             self.config.taxonomy,
             self.config.settings,
             fingerprint,
@@ -304,6 +436,8 @@ impl Trainer {
             self.policy,
             summary,
         )?;
+        model.set_calibration(calibration);
+        model.set_records(self.sketch);
         if model.selected_features() == 0 {
             return Err(ClassifierError::NoTrainingData {
                 reason: "feature selection kept no feature (lower min_count or raise top_k)".into(),
@@ -311,6 +445,214 @@ impl Trainer {
         }
         Ok(model)
     }
+}
+
+impl Trainer {
+    /// Fits the calibration maps on out-of-fold scores of the sampled records, and re-derives the
+    /// tagging thresholds on the same scores unless they were set explicitly. The out-of-fold
+    /// model of fold `k` is the whole model minus fold `k`'s examples: counts are additive, so
+    /// no second pass over the data is needed.
+    fn calibrate(&mut self) -> Result<CalibrationState, ClassifierError> {
+        if self.config.calibration == CalibrationMode::None {
+            return Ok(CalibrationState::Uncalibrated(Uncalibrated::Disabled));
+        }
+        let mut sample = std::mem::take(&mut self.sample);
+        sample.trim();
+        let n_themes = self.config.taxonomy.len();
+        let mut per_theme = vec![0u64; n_themes];
+        for s in &sample.items {
+            per_theme[s.labels[0]] += 1;
+        }
+        if let Some((theme, &records)) = per_theme.iter().enumerate().find(|&(_, &n)| n < MIN_RECORDS_PER_THEME) {
+            let theme = self.config.taxonomy.theme(theme).map(|t| t.id().to_owned()).unwrap_or_default();
+            return Ok(CalibrationState::Uncalibrated(Uncalibrated::TooFewExamples { theme, records }));
+        }
+        let Some(oof) = self.out_of_fold(&sample.items)? else {
+            return Ok(CalibrationState::Uncalibrated(Uncalibrated::UnsupportedPlugin { plugin: self.plugin.name().to_owned() }));
+        };
+        let article_points: Vec<Scored> = oof.iter().filter_map(|r| r.article.clone().filter(|_| r.shape == PieceShape::Article)).collect();
+        let passage_points: Vec<Scored> = oof
+            .iter()
+            .flat_map(|r| r.article.iter().filter(|_| r.shape == PieceShape::Passage).chain(r.paragraphs.iter().map(|p| &p.0)))
+            .cloned()
+            .collect();
+        // Too few pieces of one shape: borrow the other shape's map (length still counts).
+        const MIN_POINTS: usize = 30;
+        let passage = TemperatureMap::fit(if passage_points.len() >= MIN_POINTS { &passage_points } else { &article_points });
+        let article = if article_points.len() >= MIN_POINTS { TemperatureMap::fit(&article_points) } else { passage };
+        let calibration = Calibration {
+            article,
+            passage,
+            source: CalibrationSource::CrossValidation { folds: u32::try_from(self.config.calibration_folds).unwrap_or(u32::MAX) },
+            article_pieces: article_points.len() as u64,
+            passage_pieces: passage_points.len() as u64,
+            stale: false,
+        };
+        let fallback = self.config.taxonomy.fallback();
+        if !self.config.params.contains_key("tag_min_confidence") {
+            if let Some(t) = best_tag_min_confidence(&oof, &calibration, self.policy.tag_min_share, fallback) {
+                self.policy.tag_min_confidence = t;
+            }
+        }
+        if !self.config.params.contains_key("tag_min_score") {
+            if let Some(t) = best_tag_min_score(&oof, &calibration, fallback) {
+                self.policy.tag_min_score = t;
+            }
+        }
+        Ok(CalibrationState::Calibrated(calibration))
+    }
+
+    /// Scores every sampled record with the model trained without its fold; `None` when the
+    /// plugin cannot be copied and unlearn.
+    fn out_of_fold(&self, sample: &[Sampled]) -> Result<Option<Vec<OutOfFold>>, ClassifierError> {
+        let k = self.config.calibration_folds.max(2);
+        let keys: Vec<(String, usize)> = sample.iter().map(|s| (format!("{:016x}", s.hash), s.labels[0])).collect();
+        let folds = crate::cv::assign_folds(&keys, k, CALIBRATION_SEED);
+        let mut out: Vec<Option<OutOfFold>> = vec![None; sample.len()];
+        for fold in 0..k {
+            let members: Vec<usize> = (0..sample.len()).filter(|&i| folds[i] == fold).collect();
+            if members.is_empty() {
+                continue;
+            }
+            let Some(mut plugin) = self.plugin.clone_box() else { return Ok(None) };
+            let learnt: Vec<Example<'_>> = members
+                .iter()
+                .flat_map(|&i| {
+                    let s = &sample[i];
+                    let article = s.article.iter().filter(|a| a.1).map(|a| Example { features: &a.0, theme: s.labels[0] });
+                    let paragraphs =
+                        s.paragraphs.iter().filter(|p| p.3 && !p.1.is_empty()).map(|p| Example { features: &p.0, theme: p.1[0] });
+                    article.chain(paragraphs)
+                })
+                .collect();
+            match plugin.unlearn(&learnt) {
+                Ok(()) => {}
+                Err(ClassifierError::Unsupported { .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+            let mask = match plugin.counts() {
+                Some(counts) => self.selection.select(counts, self.vocab.len()),
+                None => crate::FeatureMask::all(self.vocab.len()),
+            };
+            plugin.finalize(&mask)?;
+            let score = |x: &SparseVec, truth: usize| {
+                let length = x.iter().map(|&(_, n)| u64::from(n)).sum();
+                Scored::new(plugin.predict_log_proba(x), length, truth)
+            };
+            for &i in &members {
+                let s = &sample[i];
+                out[i] = Some(OutOfFold {
+                    labels: s.labels.clone(),
+                    shape: if s.lines > 1 { PieceShape::Article } else { PieceShape::Passage },
+                    article: s.article.as_ref().map(|a| score(&a.0, s.labels[0])),
+                    paragraphs: s.paragraphs.iter().filter(|p| !p.1.is_empty()).map(|p| (score(&p.0, p.1[0]), p.1.clone(), p.2)).collect(),
+                });
+            }
+        }
+        Ok(Some(out.into_iter().flatten().collect()))
+    }
+}
+
+/// One sampled record scored out of fold.
+#[derive(Debug, Clone)]
+struct OutOfFold {
+    labels: Vec<usize>,
+    shape: PieceShape,
+    article: Option<Scored>,
+    /// Paragraph scores, labels and characters.
+    paragraphs: Vec<(Scored, Vec<usize>, u32)>,
+}
+
+/// Calibrated probabilities of an out-of-fold score.
+fn calibrated(s: &Scored, map: &TemperatureMap) -> Vec<f64> {
+    let mut l = s.log_proba.clone();
+    map.apply(&mut l, s.length);
+    l.into_iter().map(f64::exp).collect()
+}
+
+/// F1 of secondary tags from true/false positives and false negatives; `None` when there is
+/// nothing to find and nothing found.
+fn f1(tp: u64, fp: u64, fn_: u64) -> Option<f64> {
+    (tp + fp + fn_ > 0).then(|| 2.0 * tp as f64 / (2 * tp + fp + fn_) as f64)
+}
+
+/// The `tag_min_confidence` (paragraph confidence counted towards an article's secondary tags)
+/// with the best F1 of secondary article tags on out-of-fold scores; ties go to the higher
+/// threshold. `None` without multi-paragraph articles.
+fn best_tag_min_confidence(oof: &[OutOfFold], calibration: &Calibration, min_share: f64, fallback: usize) -> Option<f64> {
+    let articles: Vec<(usize, &OutOfFold, Vec<(Vec<f64>, u32)>)> = oof
+        .iter()
+        .filter(|r| r.shape == PieceShape::Article && !r.paragraphs.is_empty())
+        .filter_map(|r| {
+            let top = crate::argmax(&calibrated(r.article.as_ref()?, &calibration.article));
+            let paragraphs = r.paragraphs.iter().map(|(s, _, chars)| (calibrated(s, &calibration.passage), *chars)).collect();
+            Some((top, r, paragraphs))
+        })
+        .collect();
+    let grid = (6..=19).map(|i| f64::from(i) * 0.05);
+    best_threshold(grid, |threshold| {
+        let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+        for (top, record, paragraphs) in &articles {
+            if *top == fallback {
+                continue;
+            }
+            let n = paragraphs.first().map_or(0, |p| p.0.len());
+            let mut chars = vec![0u64; n];
+            let total: u64 = paragraphs.iter().map(|p| u64::from(p.1)).sum();
+            for (probs, c) in paragraphs {
+                let best = crate::argmax(probs);
+                if probs[best] >= threshold {
+                    chars[best] += u64::from(*c);
+                }
+            }
+            let predicted: Vec<usize> =
+                (0..n).filter(|&t| t != *top && t != fallback && total > 0 && chars[t] as f64 / total as f64 >= min_share).collect();
+            let truth: Vec<usize> = record.labels.iter().copied().filter(|&t| t != *top && t != fallback).collect();
+            tp += predicted.iter().filter(|t| truth.contains(t)).count() as u64;
+            fp += predicted.iter().filter(|t| !truth.contains(t)).count() as u64;
+            fn_ += truth.iter().filter(|t| !predicted.contains(t)).count() as u64;
+        }
+        f1(tp, fp, fn_)
+    })
+}
+
+/// The `tag_min_score` (score a second theme needs to tag a single passage) with the best F1 of
+/// secondary paragraph tags on out-of-fold scores; ties go to the higher threshold.
+fn best_tag_min_score(oof: &[OutOfFold], calibration: &Calibration, fallback: usize) -> Option<f64> {
+    let passages: Vec<(Vec<f64>, &Vec<usize>)> =
+        oof.iter().flat_map(|r| r.paragraphs.iter().map(|(s, labels, _)| (calibrated(s, &calibration.passage), labels))).collect();
+    if !passages.iter().any(|(_, labels)| labels.len() > 1) {
+        return None;
+    }
+    let grid = (3..=12).map(|i| f64::from(i) * 0.05);
+    best_threshold(grid, |threshold| {
+        let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+        for (probs, labels) in &passages {
+            let top = crate::argmax(probs);
+            if top == fallback {
+                continue;
+            }
+            let predicted: Vec<usize> = (0..probs.len()).filter(|&t| t != top && t != fallback && probs[t] >= threshold).collect();
+            let truth: Vec<usize> = labels.iter().copied().filter(|&t| t != top && t != fallback).collect();
+            tp += predicted.iter().filter(|t| truth.contains(t)).count() as u64;
+            fp += predicted.iter().filter(|t| !truth.contains(t)).count() as u64;
+            fn_ += truth.iter().filter(|t| !predicted.contains(t)).count() as u64;
+        }
+        f1(tp, fp, fn_)
+    })
+}
+
+/// The grid value with the highest score (later values win ties); `None` when no value scores.
+fn best_threshold(grid: impl Iterator<Item = f64>, score: impl Fn(f64) -> Option<f64>) -> Option<f64> {
+    let mut best: Option<(f64, f64)> = None;
+    for t in grid {
+        if let Some(s) = score(t) {
+            if best.is_none_or(|(b, _)| s >= b) {
+                best = Some((s, (t * 100.0).round() / 100.0));
+            }
+        }
+    }
+    best.map(|(_, t)| t)
 }
 
 /// Hands `units` (lists of numbered examples, in order) to the plugin, one update per unit, and

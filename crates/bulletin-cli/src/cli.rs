@@ -55,6 +55,15 @@ pub enum ReportFormat {
     Json,
 }
 
+/// The order of a table's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    /// Input order.
+    Input,
+    /// Least confident first: the pieces to check come first.
+    Confidence,
+}
+
 /// How finely pages are cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GranularityArg {
@@ -73,6 +82,15 @@ pub enum TrainGranularityArg {
     Paragraph,
     /// Both articles and paragraphs.
     Both,
+}
+
+/// Whether `train` fits calibration maps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CalibrationArg {
+    /// Fit them on out-of-fold scores when every theme has about 20 records or more.
+    Auto,
+    /// Keep the classifier's own (over-confident) probabilities.
+    None,
 }
 
 /// Page inputs shared by `split`, `segment` and `classify`.
@@ -166,9 +184,16 @@ pub struct ClassifyArgs {
         long,
         value_name = "P",
         long_help = "Report the fallback theme (`other`) with `abstained: true` when the top score is below P (0–1). \
-        Overrides the threshold stored in the model (0 unless trained otherwise)."
+        The best guess stays visible: `best` in JSON, `其他 (? 招商引资 0.58)` in tables. With a calibrated model, confidence is the \
+        probability that the theme is right, so P is the accuracy you ask for. Overrides the threshold stored in the model (0 unless \
+        trained otherwise)."
     )]
     pub min_confidence: Option<f64>,
+    /// Order of the table rows: input (default) or confidence (least confident first).
+    #[arg(long, value_enum, default_value_t = SortArg::Input, long_help = "`confidence` lists each input's least confident pieces \
+        first, so a reviewer checks them first; the table of one input is held in memory until it is written (it is anyway). \
+        Applies to table output only: JSON Lines stay in input order (sort them with e.g. `jq -s 'sort_by(.confidence)'`).")]
+    pub sort: SortArg,
     /// Explain each decision with its K strongest features.
     #[arg(
         long,
@@ -261,6 +286,17 @@ pub struct TrainArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), long_help = "Featurise with N worker threads \
         (default: one per core) while one more thread reads and parses the JSON input. The model is the same for every N.")]
     pub threads: Option<u64>,
+    /// Calibrate confidence on out-of-fold scores (auto) or not (none).
+    #[arg(long, value_enum, default_value_t = CalibrationArg::Auto, long_help = "`auto`: fit calibration maps so that a piece's \
+        confidence is the probability that its theme is right. The maps are fitted on out-of-fold scores of up to 20,000 training \
+        records (stratified folds, see --calibration-folds), from the same single pass over the data; training skips them, with a \
+        note, when a theme has fewer than 20 records. The secondary-tag thresholds tag_min_confidence and tag_min_score are \
+        re-derived on the same scores unless given with --param. `none`: keep naive Bayes' own probabilities.")]
+    pub calibration: CalibrationArg,
+    /// Folds of the out-of-fold calibration scores.
+    #[arg(long, value_name = "K", default_value_t = 5, value_parser = clap::value_parser!(u64).range(2..=20), long_help = "Folds of the \
+        out-of-fold scores that calibration is fitted on (2–20).")]
+    pub calibration_folds: u64,
     #[command(flatten)]
     pub training: TrainingArgs,
 }
@@ -292,6 +328,15 @@ pub struct EvalArgs {
         flags: the article records are shuffled with --seed, split into K folds stratified by primary label, and each fold is scored by a model \
         trained on the other K−1.")]
     pub folds: Option<u64>,
+    /// Write SVG plots (reliability, risk–coverage, confusion) into DIR.
+    #[arg(
+        long,
+        value_name = "DIR",
+        long_help = "Write three SVG pictures into DIR (created if missing): reliability.svg \
+        (mean confidence against accuracy per confidence bin), risk-coverage.svg (accuracy when keeping only the most confident \
+        pieces) and confusion.svg (the confusion matrix as a heat map). Existing files of those names are replaced."
+    )]
+    pub plot: Option<PathBuf>,
     /// With --folds: train on articles, paragraphs or both (default).
     #[arg(long, value_enum, default_value_t = TrainGranularityArg::Both, long_help = "With --folds, the training granularity of the fold models.")]
     pub granularity_train: TrainGranularityArg,

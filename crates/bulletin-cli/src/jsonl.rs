@@ -88,6 +88,7 @@ pub struct ClassifyRecord<'a> {
     theme_name: &'a str,
     confidence: f64,
     abstained: bool,
+    best: &'a str,
     scores: Scores<'a>,
     tags: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -104,6 +105,7 @@ impl<'a> ClassifyRecord<'a> {
             theme_name: theme.map_or("", |t| t.name_zh()),
             confidence: prediction.confidence,
             abstained: prediction.abstained,
+            best: taxonomy.theme(prediction.best).map_or("", |t| t.id()),
             scores: Scores { taxonomy, scores: &prediction.scores },
             tags: prediction.tags.iter().filter_map(|&t| taxonomy.theme(t)).map(bulletin_core::Theme::id).collect(),
             why: prediction.why.as_ref().map(|why| why.iter().map(WhyRecord::new).collect()),

@@ -11,6 +11,7 @@ mod input;
 mod jsonl;
 mod model;
 mod output;
+mod plot;
 mod report;
 
 use std::io;

@@ -30,8 +30,9 @@ use crate::CoreError;
 
 /// The four bytes every model file starts with.
 pub const MAGIC: [u8; 4] = *b"BLTN";
-/// The format version this build writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this build writes (2: calibration maps, training-record digest, folded
+/// corrections; 1: the first release, still read).
+pub const FORMAT_VERSION: u32 = 2;
 /// The oldest format version this build still reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
 /// Size of the header in bytes.

@@ -34,7 +34,7 @@ pub struct Record {
     /// The writing batch the record comes from (train and test never share one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch: Option<String>,
-    /// The form of the piece: `news`, `feature`, `brief`, `caption`, `notice` or `report`.
+    /// The form of the piece (`news`, `webnews`, `feature`, … as listed in `data/COVERAGE.md`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form: Option<String>,
     /// The zone the piece is about.
@@ -43,6 +43,15 @@ pub struct Record {
     /// `traditional` for records written in traditional characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub script: Option<String>,
+    /// `web` for text copied with its web-page surroundings, `clean` (or absent) otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise: Option<String>,
+    /// The sub-topic code of `data/COVERAGE.md` (e.g. `OE-02`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// `tw` or `hk` for text in Taiwan or Hong Kong vocabulary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 impl Record {
@@ -83,6 +92,12 @@ pub struct ParagraphRecord {
     /// The form of the article the paragraph comes from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form: Option<String>,
+    /// `traditional` for paragraphs in traditional characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<String>,
+    /// `web` for text copied with its web-page surroundings, `clean` (or absent) otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise: Option<String>,
 }
 
 #[cfg(test)]

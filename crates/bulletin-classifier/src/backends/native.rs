@@ -259,6 +259,14 @@ impl Classifier for NativeNb {
         self.derive();
         Ok(())
     }
+    fn unlearn(&mut self, batch: &[Example<'_>]) -> Result<(), ClassifierError> {
+        self.counts.subtract(batch)?;
+        self.mask = FeatureMask::all(self.counts.n_features());
+        Ok(())
+    }
+    fn clone_box(&self) -> Option<Box<dyn Classifier>> {
+        Some(Box::new(self.clone()))
+    }
     fn counts(&self) -> Option<&Counts> {
         Some(&self.counts)
     }

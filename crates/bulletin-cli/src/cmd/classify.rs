@@ -28,7 +28,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use bulletin_classifier::{TagOptions, Tagged, Tagger};
 use bulletin_core::Piece;
 
-use crate::cli::{ClassifyArgs, Format};
+use crate::cli::{ClassifyArgs, Format, SortArg};
 use crate::exit::ExitCode;
 use crate::input::{self, InputConfig, PageInfo, PageSink};
 use crate::jsonl::{ClassifyRecord, PieceRecord};
@@ -59,6 +59,8 @@ pub struct ClassifyConfig {
     pub options: TagOptions,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// Table rows least confident first.
+    pub sort_by_confidence: bool,
 }
 
 impl ClassifyConfig {
@@ -70,7 +72,14 @@ impl ClassifyConfig {
             }
         }
         let granularity = super::granularity(args.granularity);
+        let sort_by_confidence = args.sort == SortArg::Confidence;
+        if sort_by_confidence && args.input.format != Format::Table {
+            bail!(
+                "--sort confidence orders table rows; JSON output stays in input order (sort it with e.g. `jq -s 'sort_by(.confidence)'`)"
+            );
+        }
         Ok(Self {
+            sort_by_confidence,
             input: InputConfig::new(&args.input.files, args.input.encoding, args.input.max_piece_chars, granularity)?,
             format: args.input.format,
             model: args.model,
@@ -121,7 +130,7 @@ struct ClassifySink<'s, 'scope> {
     scope: Option<&'s rayon::Scope<'scope>>,
     emitter: Emitter<Stdout>,
     /// Table rows of the current page.
-    rows: Vec<[String; 6]>,
+    rows: Vec<Row>,
     /// Spawned units and page ends not yet written, in input order.
     in_flight: VecDeque<Pending>,
     /// Written units, to reuse.
@@ -139,7 +148,7 @@ struct Unit {
     json: Vec<u8>,
     ends: Vec<usize>,
     /// Table rows.
-    rows: Vec<[String; 6]>,
+    rows: Vec<Row>,
     /// The pieces, given back to be dropped by the thread that allocated them.
     pieces: Vec<Piece>,
     /// The error rendering the piece after the last record, which ends the unit.
@@ -241,7 +250,14 @@ impl<'scope> ClassifySink<'_, 'scope> {
 
     fn write_end(&mut self, page: &PageInfo, total: usize) -> Result<()> {
         if self.config.format == Format::Table {
-            write_table(self.emitter.out(), &page.source, page.encoding, total, std::mem::take(&mut self.rows))?;
+            write_table(
+                self.emitter.out(),
+                &page.source,
+                page.encoding,
+                total,
+                std::mem::take(&mut self.rows),
+                self.config.sort_by_confidence,
+            )?;
         }
         Ok(())
     }
@@ -287,30 +303,50 @@ impl PageSink for ClassifySink<'_, '_> {
     }
 }
 
-fn table_row(tagger: &Tagger, result: &Tagged) -> [String; 6] {
+/// A table row and its confidence (the key of `--sort confidence`).
+type Row = (f64, [String; 6]);
+
+fn table_row(tagger: &Tagger, result: &Tagged) -> Row {
     let taxonomy = tagger.model().taxonomy();
     let name = |t: usize| taxonomy.theme(t).map_or("?", |t| t.name_zh());
     let p = &result.prediction;
-    let theme = if p.abstained { format!("{} (abstained)", name(p.theme)) } else { name(p.theme).to_owned() };
+    // An abstained piece keeps its best guess in view for the reviewer.
+    let theme =
+        if p.abstained { format!("{} (? {} {:.2})", name(p.theme), name(p.best), p.scores[p.best]) } else { name(p.theme).to_owned() };
     let piece = &result.piece;
     let title = piece.title.as_deref().filter(|t| !t.is_empty()).unwrap_or(&piece.text);
     let index = match (piece.article_index, piece.paragraph) {
         (Some(a), Some(n)) => format!("{} ({a}.{n})", piece.index),
         _ => piece.index.to_string(),
     };
-    [
-        index,
-        piece.kind.as_str().to_owned(),
-        output::truncate(title, 36),
-        theme,
-        output::bar(p.confidence),
-        p.tags.iter().map(|&t| name(t)).collect::<Vec<_>>().join("、"),
-    ]
+    let confidence = if p.abstained { p.scores[p.best] } else { p.confidence };
+    (
+        confidence,
+        [
+            index,
+            piece.kind.as_str().to_owned(),
+            output::truncate(title, 36),
+            theme,
+            output::bar(p.confidence),
+            p.tags.iter().map(|&t| name(t)).collect::<Vec<_>>().join("、"),
+        ],
+    )
 }
 
-fn write_table(out: &mut Stdout, source: &str, encoding: &str, total: usize, rows: Vec<[String; 6]>) -> std::io::Result<()> {
+fn write_table(
+    out: &mut Stdout,
+    source: &str,
+    encoding: &str,
+    total: usize,
+    mut rows: Vec<Row>,
+    by_confidence: bool,
+) -> std::io::Result<()> {
     let mut table = output::table(&["#", "kind", "title", "theme", "confidence", "tags"]);
-    for row in rows {
+    if by_confidence {
+        // Stable: equally confident pieces keep their input order.
+        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    for (_, row) in rows {
         table.add_row(row);
     }
     writeln!(out, "{source} ({encoding}): {total} pieces")?;

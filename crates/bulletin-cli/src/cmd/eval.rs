@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
+use bulletin_classifier::calibration::Reliability;
 use bulletin_classifier::metrics::{Confusion, TagCounts, ThemeScores};
 use bulletin_classifier::{Registry, TagOptions, Tagger, TrainConfig, Trainer};
 use bulletin_core::{Granularity, Record, Taxonomy};
@@ -16,7 +17,7 @@ use crate::cli::{EvalArgs, ReportFormat};
 use crate::data::{self, Item, RecordReader};
 use crate::exit::ExitCode;
 use crate::jsonl::Ordered;
-use crate::{model, output, report};
+use crate::{model, output, plot, report};
 
 /// Misclassified pieces listed in the table format (JSON lists all).
 const TABLE_MISSES: usize = 20;
@@ -34,6 +35,8 @@ pub struct EvalConfig {
     pub format: ReportFormat,
     /// Cross-validation: folds, seed and the training configuration.
     pub folds: Option<(usize, u64, TrainConfig)>,
+    /// Where to write the SVG plots.
+    pub plot: Option<PathBuf>,
 }
 
 impl EvalConfig {
@@ -52,6 +55,7 @@ impl EvalConfig {
             granularity: super::granularity(args.granularity),
             format: args.format,
             folds,
+            plot: args.plot,
         })
     }
 }
@@ -60,6 +64,10 @@ impl EvalConfig {
 struct Unit<'a> {
     id: String,
     form: &'a str,
+    /// `simplified` or `traditional`.
+    script: &'a str,
+    /// `clean` or `web`.
+    noise: &'a str,
     title: &'a str,
     text: &'a str,
     article: bool,
@@ -69,12 +77,16 @@ struct Unit<'a> {
 /// The pieces of `items` at `granularity`.
 fn units<'a>(items: &'a [Item], granularity: Granularity, taxonomy: &Taxonomy) -> Vec<Unit<'a>> {
     let resolve = |labels: &[String]| labels.iter().filter_map(|l| taxonomy.index_of(l)).collect::<Vec<_>>();
+    let script = |s: &Option<String>| if s.as_deref() == Some("traditional") { "traditional" } else { "simplified" };
+    let noise = |n: &'a Option<String>| n.as_deref().unwrap_or("clean");
     let mut out = Vec::new();
     for item in items {
         match (item, granularity) {
             (Item::Article(r), Granularity::Article) => out.push(Unit {
                 id: r.id.clone(),
                 form: r.form.as_deref().unwrap_or("unknown"),
+                script: script(&r.script),
+                noise: noise(&r.noise),
                 title: &r.title,
                 text: &r.text,
                 article: true,
@@ -86,6 +98,8 @@ fn units<'a>(items: &'a [Item], granularity: Granularity, taxonomy: &Taxonomy) -
                     out.push(Unit {
                         id: format!("{}#{i}", r.id),
                         form: r.form.as_deref().unwrap_or("unknown"),
+                        script: script(&r.script),
+                        noise: noise(&r.noise),
                         title: "",
                         text: p,
                         article: false,
@@ -96,6 +110,8 @@ fn units<'a>(items: &'a [Item], granularity: Granularity, taxonomy: &Taxonomy) -
             (Item::Paragraph(r), Granularity::Paragraph) => out.push(Unit {
                 id: r.id.clone(),
                 form: r.form.as_deref().unwrap_or("unknown"),
+                script: script(&r.script),
+                noise: noise(&r.noise),
                 title: "",
                 text: &r.text,
                 article: false,
@@ -124,7 +140,47 @@ struct Tally {
     tags_mixed: TagCounts,
     mixed: u64,
     forms: BTreeMap<String, Confusion>,
+    scripts: BTreeMap<String, Confusion>,
+    noises: BTreeMap<String, Confusion>,
+    /// `(confidence, right)` of every scored piece.
+    confidence: Vec<(f64, bool)>,
     misses: Vec<Miss>,
+}
+
+impl Tally {
+    fn new(n: usize) -> Self {
+        Self {
+            confusion: Confusion::new(n),
+            tags_all: TagCounts::default(),
+            tags_mixed: TagCounts::default(),
+            mixed: 0,
+            forms: BTreeMap::new(),
+            scripts: BTreeMap::new(),
+            noises: BTreeMap::new(),
+            confidence: Vec::new(),
+            misses: Vec::new(),
+        }
+    }
+
+    /// Adds another set's counts (the folds of a cross-validation).
+    fn merge(&mut self, other: Self) {
+        self.confusion.merge(&other.confusion);
+        self.tags_all.merge(&other.tags_all);
+        self.tags_mixed.merge(&other.tags_mixed);
+        self.mixed += other.mixed;
+        for (mine, theirs) in [(&mut self.forms, other.forms), (&mut self.scripts, other.scripts), (&mut self.noises, other.noises)] {
+            for (k, c) in theirs {
+                match mine.get_mut(&k) {
+                    Some(m) => m.merge(&c),
+                    None => {
+                        mine.insert(k, c);
+                    }
+                }
+            }
+        }
+        self.confidence.extend(other.confidence);
+        self.misses.extend(other.misses);
+    }
 }
 
 fn evaluate(tagger: &Tagger, units: &[Unit<'_>]) -> Tally {
@@ -132,18 +188,14 @@ fn evaluate(tagger: &Tagger, units: &[Unit<'_>]) -> Tally {
     let n = taxonomy.len();
     let predictions: Vec<_> = units.par_iter().map(|u| tagger.predict(u.title, u.text, u.article, TagOptions::default())).collect();
     let id = |t: usize| taxonomy.theme(t).map_or("?", |t| t.id()).to_owned();
-    let mut tally = Tally {
-        confusion: Confusion::new(n),
-        tags_all: TagCounts::default(),
-        tags_mixed: TagCounts::default(),
-        mixed: 0,
-        forms: BTreeMap::new(),
-        misses: Vec::new(),
-    };
+    let mut tally = Tally::new(n);
     for (unit, p) in units.iter().zip(&predictions) {
         let Some(&truth) = unit.truth.first() else { continue };
         tally.confusion.add(truth, p.theme);
+        tally.confidence.push((p.confidence, p.theme == truth));
         tally.forms.entry(unit.form.to_owned()).or_insert_with(|| Confusion::new(n)).add(truth, p.theme);
+        tally.scripts.entry(unit.script.to_owned()).or_insert_with(|| Confusion::new(n)).add(truth, p.theme);
+        tally.noises.entry(unit.noise.to_owned()).or_insert_with(|| Confusion::new(n)).add(truth, p.theme);
         tally.tags_all.add(&p.tags, &unit.truth);
         if unit.truth.len() >= 2 {
             tally.tags_mixed.add(&p.tags, &unit.truth);
@@ -201,8 +253,43 @@ struct EvalReport<'a> {
     tags_mixed: TagReport,
     tags_all: TagReport,
     per_form: Vec<FormRow<'a>>,
+    per_script: Vec<FormRow<'a>>,
+    per_noise: Vec<FormRow<'a>>,
+    confidence: Reliability,
     misclassified_count: usize,
     misclassified: &'a [Miss],
+}
+
+/// Accuracy and macro-F1 per value of a piece attribute (form, script, noise).
+fn breakdown(groups: &BTreeMap<String, Confusion>) -> Vec<FormRow<'_>> {
+    groups.iter().map(|(form, c)| FormRow { form, pieces: c.total(), accuracy: c.accuracy(), macro_f1: c.macro_f1() }).collect()
+}
+
+impl<'a> EvalReport<'a> {
+    fn new(model: &'a str, granularity: &'a str, tally: &'a Tally, taxonomy: &'a Taxonomy) -> Self {
+        Self {
+            model,
+            granularity,
+            pieces: tally.confusion.total(),
+            accuracy: tally.confusion.accuracy(),
+            macro_f1: tally.confusion.macro_f1(),
+            per_theme: taxonomy
+                .themes()
+                .iter()
+                .zip(tally.confusion.themes())
+                .map(|(t, scores)| ThemeRow { theme: t.id(), name: t.name_zh(), scores })
+                .collect(),
+            confusion: ConfusionReport { themes: taxonomy.ids().collect(), matrix: tally.confusion.rows() },
+            tags_mixed: TagReport { precision: tally.tags_mixed.precision(), recall: tally.tags_mixed.recall(), pieces: tally.mixed },
+            tags_all: TagReport { precision: tally.tags_all.precision(), recall: tally.tags_all.recall(), pieces: tally.confusion.total() },
+            per_form: breakdown(&tally.forms),
+            per_script: breakdown(&tally.scripts),
+            per_noise: breakdown(&tally.noises),
+            confidence: Reliability::new(&tally.confidence),
+            misclassified_count: tally.misses.len(),
+            misclassified: &tally.misses,
+        }
+    }
 }
 
 /// Runs `eval`.
@@ -236,29 +323,13 @@ fn evaluate_model(config: &EvalConfig) -> Result<ExitCode> {
     }
     let tally = evaluate(&tagger, &units);
     let model_name = config.model.as_ref().map_or_else(|| "embedded default".to_owned(), |p| p.display().to_string());
-    let report = EvalReport {
-        model: &model_name,
-        granularity: config.granularity.as_str(),
-        pieces: tally.confusion.total(),
-        accuracy: tally.confusion.accuracy(),
-        macro_f1: tally.confusion.macro_f1(),
-        per_theme: taxonomy
-            .themes()
-            .iter()
-            .zip(tally.confusion.themes())
-            .map(|(t, scores)| ThemeRow { theme: t.id(), name: t.name_zh(), scores })
-            .collect(),
-        confusion: ConfusionReport { themes: taxonomy.ids().collect(), matrix: tally.confusion.rows() },
-        tags_mixed: TagReport { precision: tally.tags_mixed.precision(), recall: tally.tags_mixed.recall(), pieces: tally.mixed },
-        tags_all: TagReport { precision: tally.tags_all.precision(), recall: tally.tags_all.recall(), pieces: tally.confusion.total() },
-        per_form: tally
-            .forms
-            .iter()
-            .map(|(form, c)| FormRow { form, pieces: c.total(), accuracy: c.accuracy(), macro_f1: c.macro_f1() })
-            .collect(),
-        misclassified_count: tally.misses.len(),
-        misclassified: &tally.misses,
-    };
+    if let bulletin_classifier::calibration::CalibrationState::Uncalibrated(why) = tagger.model().calibration_state() {
+        report::note(format_args!("the model is not calibrated ({why}): its confidence overstates how often it is right"));
+    }
+    let report = EvalReport::new(&model_name, config.granularity.as_str(), &tally, taxonomy);
+    if let Some(dir) = &config.plot {
+        plot::write_all(dir, &tally.confidence, tally.confusion.rows(), taxonomy)?;
+    }
     let mut out = output::stdout();
     match config.format {
         ReportFormat::Json => {
@@ -302,11 +373,14 @@ fn write_table(out: &mut impl Write, r: &EvalReport<'_>, taxonomy: &Taxonomy) ->
         r.tags_mixed.pieces, r.tags_mixed.precision, r.tags_mixed.recall
     )?;
     writeln!(out, "tags, all pieces ({}): precision {:.4}, recall {:.4}", r.tags_all.pieces, r.tags_all.precision, r.tags_all.recall)?;
-    let mut table = output::table(&["form", "pieces", "accuracy", "macro-F1"]);
-    for f in &r.per_form {
-        table.add_row([f.form.to_owned(), f.pieces.to_string(), format!("{:.4}", f.accuracy), format!("{:.4}", f.macro_f1)]);
+    for (what, rows) in [("form", &r.per_form), ("script", &r.per_script), ("noise", &r.per_noise)] {
+        let mut table = output::table(&[what, "pieces", "accuracy", "macro-F1"]);
+        for f in rows {
+            table.add_row([f.form.to_owned(), f.pieces.to_string(), format!("{:.4}", f.accuracy), format!("{:.4}", f.macro_f1)]);
+        }
+        writeln!(out, "per {what}\n{table}")?;
     }
-    writeln!(out, "per form\n{table}")?;
+    write_reliability(out, &r.confidence)?;
     writeln!(out, "misclassified: {}", r.misclassified_count)?;
     for m in r.misclassified.iter().take(TABLE_MISSES) {
         let scores: Vec<String> = m.top_scores.0.iter().map(|(t, s)| format!("{t} {s:.3}")).collect();
@@ -316,6 +390,34 @@ fn write_table(out: &mut impl Write, r: &EvalReport<'_>, taxonomy: &Taxonomy) ->
         writeln!(out, "  … and {} more (--format json lists all)", r.misclassified_count - TABLE_MISSES)?;
     }
     Ok(())
+}
+
+/// The confidence section of the table report.
+fn write_reliability(out: &mut impl Write, r: &Reliability) -> std::io::Result<()> {
+    let pct = |v: f64| if v.is_nan() { "–".to_owned() } else { format!("{:.1} %", 100.0 * v) };
+    let num = |v: f64| if v.is_nan() { "–".to_owned() } else { format!("{v:.4}") };
+    writeln!(
+        out,
+        "confidence: ECE {} (10 bins)   AUROC right vs wrong {}   at ≥ 0.99: {} pieces, accuracy {}, {} of all errors",
+        num(r.ece),
+        num(r.auroc),
+        r.confident_pieces,
+        num(r.confident_accuracy),
+        pct(r.confident_error_share)
+    )?;
+    let mut table = output::table(&["confidence bin", "pieces", "mean confidence", "accuracy"]);
+    for b in r.bins.iter().filter(|b| b.pieces > 0) {
+        table.add_row([format!("{:.1}–{:.1}", b.lower, b.upper), b.pieces.to_string(), num(b.confidence), num(b.accuracy)]);
+    }
+    writeln!(out, "reliability\n{table}")?;
+    let coverage: Vec<String> = r.risk_coverage.iter().map(|(c, a)| format!("{:.0} % → {}", 100.0 * c, num(*a))).collect();
+    writeln!(out, "accuracy when keeping the most confident: {}", coverage.join(", "))?;
+    let least: Vec<String> = r
+        .errors_in_least_confident
+        .iter()
+        .map(|(s, e)| format!("{} of errors in the least confident {:.0} %", pct(*e), 100.0 * s))
+        .collect();
+    writeln!(out, "{}", least.join("; "))
 }
 
 #[derive(Serialize)]
@@ -344,6 +446,11 @@ struct CvReport<'a> {
     accuracy: Spread,
     macro_f1: Spread,
     per_fold: Vec<FoldRow>,
+    /// Out-of-fold predictions of all folds, pooled.
+    per_form: Vec<FormRow<'a>>,
+    per_script: Vec<FormRow<'a>>,
+    per_noise: Vec<FormRow<'a>>,
+    confidence: Reliability,
 }
 
 /// Mean and sample standard deviation (n − 1).
@@ -377,6 +484,7 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
     }
     let fold_of = assign_folds(&records, taxonomy, k, seed);
     let mut rows = Vec::new();
+    let mut pooled = Tally::new(taxonomy.len());
     for fold in 0..k {
         let (mut test_items, mut owned) = (Vec::new(), Vec::new());
         for (record, &f) in records.iter().zip(&fold_of) {
@@ -399,6 +507,11 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
             accuracy: tally.confusion.accuracy(),
             macro_f1: tally.confusion.macro_f1(),
         });
+        pooled.merge(tally);
+    }
+    let confidence = Reliability::new(&pooled.confidence);
+    if let Some(dir) = &config.plot {
+        plot::write_all(dir, &pooled.confidence, pooled.confusion.rows(), taxonomy)?;
     }
     let accuracy: Vec<f64> = rows.iter().map(|r| r.accuracy).collect();
     let macro_f1: Vec<f64> = rows.iter().map(|r| r.macro_f1).collect();
@@ -412,6 +525,10 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
         accuracy: spread(&accuracy),
         macro_f1: spread(&macro_f1),
         per_fold: rows,
+        per_form: breakdown(&pooled.forms),
+        per_script: breakdown(&pooled.scripts),
+        per_noise: breakdown(&pooled.noises),
+        confidence,
     };
     let mut out = output::stdout();
     match config.format {
@@ -441,6 +558,14 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
                 ]);
             }
             writeln!(out, "{table}")?;
+            for (what, rows) in [("form", &report.per_form), ("script", &report.per_script), ("noise", &report.per_noise)] {
+                let mut table = output::table(&[what, "pieces", "accuracy", "macro-F1"]);
+                for f in rows {
+                    table.add_row([f.form.to_owned(), f.pieces.to_string(), format!("{:.4}", f.accuracy), format!("{:.4}", f.macro_f1)]);
+                }
+                writeln!(out, "per {what} (all folds' predictions)\n{table}")?;
+            }
+            write_reliability(&mut out, &report.confidence)?;
         }
     }
     out.flush()?;

@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use std::sync::mpsc::SyncSender;
 
 use anyhow::{Context, Result, anyhow, bail};
-use bulletin_classifier::{ParamMap, Registry, TrainConfig, TrainGranularity, Trainer};
+use bulletin_classifier::calibration::CalibrationState;
+use bulletin_classifier::{CalibrationMode, ParamMap, Registry, TrainConfig, TrainGranularity, Trainer};
 use bulletin_core::{Record, Taxonomy};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::{TrainArgs, TrainGranularityArg, TrainingArgs};
+use crate::cli::{CalibrationArg, TrainArgs, TrainGranularityArg, TrainingArgs};
 use crate::data::{self, Item, RecordReader};
 use crate::exit::ExitCode;
 use crate::report;
@@ -35,7 +36,12 @@ pub struct TrainCommand {
 impl TrainCommand {
     /// Validates the parsed arguments.
     pub fn new(args: TrainArgs) -> Result<Self> {
-        let config = training_config(&args.training, args.granularity)?;
+        let mut config = training_config(&args.training, args.granularity)?;
+        config.calibration = match args.calibration {
+            CalibrationArg::Auto => CalibrationMode::Auto,
+            CalibrationArg::None => CalibrationMode::None,
+        };
+        config.calibration_folds = usize::try_from(args.calibration_folds).unwrap_or(5);
         let threads = args.threads.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
         Ok(Self { files: data::expand_paths(&args.data)?, out: args.out, strict: args.strict, config, threads })
     }
@@ -126,6 +132,17 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
     let per_theme: Vec<String> = taxonomy.themes().iter().zip(&pieces).map(|(t, n)| format!("{} {n}", t.id())).collect();
     report::info(format_args!("training pieces per theme ({}): {}", model.summary().granularity, per_theme.join(", ")));
     report::info(format_args!("vocabulary: {} features, {} selected", model.vocabulary().len(), model.selected_features()));
+    match model.calibration_state() {
+        CalibrationState::Calibrated(c) => report::info(format_args!(
+            "calibrated on out-of-fold scores of {} articles and {} passages; tag_min_confidence {}, tag_min_score {}",
+            c.article_pieces,
+            c.passage_pieces,
+            model.policy().tag_min_confidence,
+            model.policy().tag_min_score
+        )),
+        CalibrationState::Uncalibrated(why) => report::note(format_args!("the model is not calibrated: {why}")),
+        _ => {}
+    }
     report::info(format_args!("wrote {} ({bytes} bytes)", command.out.display()));
     Ok(ExitCode::Success)
 }

@@ -1,0 +1,535 @@
+//! Calibrated confidence: maps that make a score mean the probability that the theme is right.
+//!
+//! Naive Bayes adds up hundreds of word log-likelihoods as if the words were independent, so its
+//! posterior is far too sharp, and the sharper the longer the text: nearly every piece scores
+//! 1.00, right or wrong. A [`TemperatureMap`] divides the whole log-probability vector by a
+//! temperature that grows with the piece's length, then normalises again:
+//!
+//! ```text
+//! p_t = softmax(β(n) · log p̂)_t,    β(n) = exp(c0 + c1 · ln(1 + n))
+//! ```
+//!
+//! where `n` is the number of features the text pipeline emitted for the piece. One positive
+//! factor scales every theme alike, so the ranking of themes (and with it accuracy, macro-F1 and
+//! every decision) is unchanged; the scores stay one distribution summing to 1. `c0` and `c1`
+//! are fitted by minimising the negative log-likelihood of the true theme on out-of-fold scores
+//! ([`TemperatureMap::fit`]); `c1 = 0` is plain temperature scaling, which `bench/calibration.sh`
+//! measured against the length-aware map (see `bench/RESULTS.md`).
+//!
+//! Articles (scored from the sum of their paragraphs' log-likelihoods) and single passages
+//! (paragraphs, captions, briefs) get a map each, in a [`Calibration`].
+//!
+//! ```
+//! use bulletin_classifier::calibration::{Scored, TemperatureMap};
+//!
+//! // Out-of-fold scores: over-confident, and right only three times in four.
+//! let scored: Vec<Scored> = (0..200)
+//!     .map(|i| Scored::new(vec![-0.0001, -9.0], 40, if i % 4 == 0 { 1 } else { 0 }))
+//!     .collect();
+//! let map = TemperatureMap::fit(&scored);
+//! let mut log_proba = vec![-0.0001, -9.0];
+//! map.apply(&mut log_proba, 40);
+//! let confidence = log_proba[0].exp();
+//! assert!((confidence - 0.75).abs() < 0.02, "{confidence}");
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::plugin::normalize_log;
+
+/// One out-of-fold prediction: the model's log-probabilities, the piece's length in features
+/// and the index of its true (primary) theme.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    /// Normalised log-probabilities per theme, in taxonomy order.
+    pub log_proba: Vec<f64>,
+    /// Features the pipeline emitted for the piece.
+    pub length: u64,
+    /// The true primary theme.
+    pub truth: usize,
+}
+
+impl Scored {
+    /// A scored piece.
+    #[must_use]
+    pub fn new(log_proba: Vec<f64>, length: u64, truth: usize) -> Self {
+        Self { log_proba, length, truth }
+    }
+}
+
+/// A length-aware temperature: `β(n) = exp(c0 + c1 · ln(1 + n))` multiplies the log-probability
+/// vector before it is normalised again. The identity map is `c0 = c1 = 0`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TemperatureMap {
+    /// Log of the inverse temperature at length 0.
+    pub c0: f64,
+    /// How the log inverse temperature changes with the log length (negative: longer pieces are
+    /// cooled more).
+    pub c1: f64,
+}
+
+/// Range searched for `c1`: from strongly length-dependent to length-independent and beyond.
+const C1_RANGE: (f64, f64) = (-1.5, 0.5);
+/// Range searched for `c0` (inverse temperatures from e^-12 to e^4 at length 0).
+const C0_RANGE: (f64, f64) = (-12.0, 4.0);
+
+impl TemperatureMap {
+    /// The map that changes nothing.
+    pub const IDENTITY: Self = Self { c0: 0.0, c1: 0.0 };
+
+    /// The inverse temperature for a piece of `length` features.
+    #[must_use]
+    pub fn beta(&self, length: u64) -> f64 {
+        (self.c0 + self.c1 * (1.0 + length as f64).ln()).exp()
+    }
+
+    /// Calibrates normalised log-probabilities in place (they stay normalised log-probabilities).
+    pub fn apply(&self, log_proba: &mut Vec<f64>, length: u64) {
+        if *self == Self::IDENTITY {
+            return;
+        }
+        let beta = self.beta(length);
+        for v in log_proba.iter_mut() {
+            *v *= beta;
+        }
+        *log_proba = normalize_log(std::mem::take(log_proba));
+    }
+
+    /// Fits `c0` and `c1` by minimising the mean negative log-likelihood of the true themes
+    /// (a grid over `c1`, refined twice, with a golden-section search over `c0` at each point).
+    /// Deterministic; an empty input gives the identity.
+    #[must_use]
+    pub fn fit(scored: &[Scored]) -> Self {
+        Self::fit_with(scored, true)
+    }
+
+    /// Plain temperature scaling: the best length-independent map (`c1 = 0`).
+    #[must_use]
+    pub fn fit_constant(scored: &[Scored]) -> Self {
+        Self::fit_with(scored, false)
+    }
+
+    fn fit_with(scored: &[Scored], length_aware: bool) -> Self {
+        if scored.is_empty() {
+            return Self::IDENTITY;
+        }
+        let points: Vec<Point> = scored.iter().map(Point::new).collect();
+        let best_c0 = |c1: f64| -> (f64, f64) {
+            let c0 = golden(C0_RANGE.0, C0_RANGE.1, |c0| nll(&points, c0, c1));
+            (nll(&points, c0, c1), c0)
+        };
+        if !length_aware {
+            let (_, c0) = best_c0(0.0);
+            return Self { c0, c1: 0.0 };
+        }
+        let (mut lo, mut hi) = C1_RANGE;
+        let mut best = (f64::INFINITY, 0.0, 0.0);
+        for _ in 0..3 {
+            let steps = 20;
+            let step = (hi - lo) / f64::from(steps);
+            for i in 0..=steps {
+                let c1 = lo + step * f64::from(i);
+                let (loss, c0) = best_c0(c1);
+                if loss < best.0 {
+                    best = (loss, c0, c1);
+                }
+            }
+            lo = best.2 - step;
+            hi = best.2 + step;
+        }
+        Self { c0: best.1, c1: best.2 }
+    }
+}
+
+/// A scored piece prepared for fitting: log-probabilities relative to the true theme's.
+struct Point {
+    log_proba: Vec<f64>,
+    ln_length: f64,
+    truth: usize,
+}
+
+impl Point {
+    fn new(s: &Scored) -> Self {
+        Self { log_proba: s.log_proba.clone(), ln_length: (1.0 + s.length as f64).ln(), truth: s.truth }
+    }
+}
+
+/// Mean negative log-likelihood of the true themes under the map `(c0, c1)`.
+fn nll(points: &[Point], c0: f64, c1: f64) -> f64 {
+    let mut total = 0.0;
+    for p in points {
+        let beta = (c0 + c1 * p.ln_length).exp();
+        let max = p.log_proba.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(beta * v));
+        let lse = max + p.log_proba.iter().map(|&v| (beta * v - max).exp()).sum::<f64>().ln();
+        total += lse - beta * p.log_proba[p.truth];
+    }
+    total / points.len() as f64
+}
+
+/// Golden-section search for the minimum of a unimodal `f` on `[lo, hi]`.
+fn golden(mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64) -> f64 {
+    let ratio = (5f64.sqrt() - 1.0) / 2.0;
+    let mut a = hi - ratio * (hi - lo);
+    let mut b = lo + ratio * (hi - lo);
+    let (mut fa, mut fb) = (f(a), f(b));
+    for _ in 0..60 {
+        if fa <= fb {
+            hi = b;
+            b = a;
+            fb = fa;
+            a = hi - ratio * (hi - lo);
+            fa = f(a);
+        } else {
+            lo = a;
+            a = b;
+            fa = fb;
+            b = lo + ratio * (hi - lo);
+            fb = f(b);
+        }
+        if hi - lo < 1e-6 {
+            break;
+        }
+    }
+    (lo + hi) / 2.0
+}
+
+/// Which map a piece is calibrated with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PieceShape {
+    /// An article of several paragraphs, scored from the sum of its paragraphs.
+    Article,
+    /// One passage: a paragraph, a caption or a one-paragraph brief.
+    Passage,
+}
+
+/// Where a model's calibration maps were fitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum CalibrationSource {
+    /// Out-of-fold scores of the training data (`bulletin train`).
+    CrossValidation {
+        /// Number of folds.
+        folds: u32,
+    },
+    /// The user's held-out labelled data (`bulletin calibrate`).
+    HeldOut,
+}
+
+/// The two maps of a calibrated model, and what they were fitted on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// The map for articles of several paragraphs.
+    pub article: TemperatureMap,
+    /// The map for single passages.
+    pub passage: TemperatureMap,
+    /// Where the maps were fitted.
+    pub source: CalibrationSource,
+    /// Articles the article map was fitted on.
+    pub article_pieces: u64,
+    /// Passages the passage map was fitted on.
+    pub passage_pieces: u64,
+    /// Whether the counts changed since the maps were fitted (after a model update): the maps
+    /// still apply, but `bulletin calibrate` or a retrain should refit them.
+    pub stale: bool,
+}
+
+impl Calibration {
+    /// The map for a piece of this shape.
+    #[must_use]
+    pub fn map(&self, shape: PieceShape) -> &TemperatureMap {
+        match shape {
+            PieceShape::Article => &self.article,
+            PieceShape::Passage => &self.passage,
+        }
+    }
+}
+
+/// Why a model has no calibration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Uncalibrated {
+    /// A version-1 model file, from before calibration existed.
+    LegacyFormat,
+    /// Training asked for none (`--calibration none`).
+    Disabled,
+    /// A theme had too few training records to fit a map on out-of-fold scores.
+    TooFewExamples {
+        /// The theme id.
+        theme: String,
+        /// Its records.
+        records: u64,
+    },
+    /// The plugin cannot produce out-of-fold scores from one pass (it keeps no exact counts).
+    UnsupportedPlugin {
+        /// The plugin name.
+        plugin: String,
+    },
+    /// The model is a merge of shard models; their maps do not apply to the union.
+    Merged,
+}
+
+impl std::fmt::Display for Uncalibrated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::LegacyFormat => write!(f, "a version-1 model file, from before calibration"),
+            Self::Disabled => write!(f, "trained with --calibration none"),
+            Self::TooFewExamples { theme, records } => {
+                write!(f, "theme `{theme}` has only {records} training records (calibration needs about {MIN_RECORDS_PER_THEME})")
+            }
+            Self::UnsupportedPlugin { plugin } => write!(f, "the `{plugin}` classifier cannot be scored out of fold in one pass"),
+            Self::Merged => write!(f, "merged from shard models; run `bulletin calibrate` on held-out data"),
+        }
+    }
+}
+
+/// Fewest records per theme for `--calibration auto` to fit maps.
+pub const MIN_RECORDS_PER_THEME: u64 = 20;
+
+/// A model's calibration state: fitted maps, or why there are none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum CalibrationState {
+    /// Scores go through these maps.
+    Calibrated(Calibration),
+    /// Scores are the plugin's own probabilities.
+    Uncalibrated(Uncalibrated),
+}
+
+impl CalibrationState {
+    /// The maps, when the model has them.
+    #[must_use]
+    pub fn calibration(&self) -> Option<&Calibration> {
+        match self {
+            Self::Calibrated(c) => Some(c),
+            Self::Uncalibrated(_) => None,
+        }
+    }
+}
+
+/// Reliability of confidence on a set of predictions.
+///
+/// ```
+/// use bulletin_classifier::calibration::Reliability;
+///
+/// let r = Reliability::new(&[(0.95, true), (0.95, true), (0.55, false), (0.65, true)]);
+/// assert_eq!(r.pieces, 4);
+/// assert!(r.auroc > 0.99);
+/// assert!((r.accuracy - 0.75).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Reliability {
+    /// Predictions measured.
+    pub pieces: u64,
+    /// Share right.
+    pub accuracy: f64,
+    /// Expected calibration error over 10 equal-width bins: the pieces-weighted mean gap between
+    /// mean confidence and accuracy.
+    pub ece: f64,
+    /// The bins, from `[0, 0.1)` to `[0.9, 1]`.
+    pub bins: Vec<Bin>,
+    /// Area under the ROC curve of confidence separating right from wrong predictions (ties count
+    /// half); `NaN` when all are right or all wrong.
+    pub auroc: f64,
+    /// Pieces with confidence ≥ 0.99.
+    pub confident_pieces: u64,
+    /// Accuracy among them (`NaN` when there are none).
+    pub confident_accuracy: f64,
+    /// Share of all errors that have confidence ≥ 0.99 (`NaN` without errors).
+    pub confident_error_share: f64,
+    /// Accuracy when keeping only the most confident 100, 90, 80, 70 and 50 % of the pieces.
+    pub risk_coverage: Vec<(f64, f64)>,
+    /// Share of all errors among the least confident 10 % and 20 % (`NaN` without errors).
+    pub errors_in_least_confident: Vec<(f64, f64)>,
+}
+
+/// One reliability bin.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bin {
+    /// Lower edge.
+    pub lower: f64,
+    /// Upper edge.
+    pub upper: f64,
+    /// Pieces whose confidence falls in the bin.
+    pub pieces: u64,
+    /// Their mean confidence (`NaN` when empty).
+    pub confidence: f64,
+    /// Their accuracy (`NaN` when empty).
+    pub accuracy: f64,
+}
+
+/// Coverages of the risk–coverage table.
+pub const COVERAGES: [f64; 5] = [1.0, 0.9, 0.8, 0.7, 0.5];
+/// Shares of least confident pieces searched for errors.
+pub const LEAST_CONFIDENT: [f64; 2] = [0.1, 0.2];
+
+impl Reliability {
+    /// Measures `(confidence, right)` pairs.
+    #[must_use]
+    pub fn new(predictions: &[(f64, bool)]) -> Self {
+        let n = predictions.len();
+        let right = predictions.iter().filter(|p| p.1).count();
+        let errors = n - right;
+        let mut bins: Vec<Bin> = (0..10)
+            .map(|i| Bin { lower: f64::from(i) / 10.0, upper: f64::from(i + 1) / 10.0, pieces: 0, confidence: 0.0, accuracy: 0.0 })
+            .collect();
+        for &(c, ok) in predictions {
+            let b = &mut bins[((c * 10.0).floor().max(0.0) as usize).min(9)];
+            b.pieces += 1;
+            b.confidence += c;
+            b.accuracy += f64::from(u8::from(ok));
+        }
+        let mut ece = 0.0;
+        for b in &mut bins {
+            if b.pieces == 0 {
+                b.confidence = f64::NAN;
+                b.accuracy = f64::NAN;
+            } else {
+                b.confidence /= b.pieces as f64;
+                b.accuracy /= b.pieces as f64;
+                ece += b.pieces as f64 * (b.confidence - b.accuracy).abs();
+            }
+        }
+        let ratio = |a: usize, b: usize| if b == 0 { f64::NAN } else { a as f64 / b as f64 };
+        // Most confident first; ties keep input order so the tables are deterministic.
+        let mut order: Vec<&(f64, bool)> = predictions.iter().collect();
+        order.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let risk_coverage = COVERAGES
+            .iter()
+            .map(|&c| {
+                let keep = ((n as f64 * c).round() as usize).min(n);
+                (c, ratio(order[..keep].iter().filter(|p| p.1).count(), keep))
+            })
+            .collect();
+        let errors_in_least_confident = LEAST_CONFIDENT
+            .iter()
+            .map(|&share| {
+                let take = ((n as f64 * share).round() as usize).min(n);
+                (share, ratio(order[n - take..].iter().filter(|p| !p.1).count(), errors))
+            })
+            .collect();
+        let confident: Vec<_> = predictions.iter().filter(|p| p.0 >= 0.99).collect();
+        Self {
+            pieces: n as u64,
+            accuracy: ratio(right, n),
+            ece: if n == 0 { f64::NAN } else { ece / n as f64 },
+            bins,
+            auroc: auroc(predictions),
+            confident_pieces: confident.len() as u64,
+            confident_accuracy: ratio(confident.iter().filter(|p| p.1).count(), confident.len()),
+            confident_error_share: ratio(confident.iter().filter(|p| !p.1).count(), errors),
+            risk_coverage,
+            errors_in_least_confident,
+        }
+    }
+}
+
+/// Mann–Whitney AUROC of confidence for right (positive) against wrong predictions.
+fn auroc(predictions: &[(f64, bool)]) -> f64 {
+    let mut sorted: Vec<&(f64, bool)> = predictions.iter().collect();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (mut rank_sum, mut positives) = (0.0, 0usize);
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut j = i;
+        while j < sorted.len() && sorted[j].0 == sorted[i].0 {
+            j += 1;
+        }
+        // Ranks i+1..=j share their mean.
+        let mean_rank = (i + 1 + j) as f64 / 2.0;
+        for p in &sorted[i..j] {
+            if p.1 {
+                rank_sum += mean_rank;
+                positives += 1;
+            }
+        }
+        i = j;
+    }
+    let negatives = sorted.len() - positives;
+    if positives == 0 || negatives == 0 {
+        return f64::NAN;
+    }
+    (rank_sum - (positives * (positives + 1)) as f64 / 2.0) / (positives * negatives) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Over-confident scores whose true accuracy depends on length: short pieces are right 90 % of
+    /// the time, long ones 70 %, yet the raw scores say 1.00 for all (a wrong piece's truth is the
+    /// runner-up).
+    fn length_dependent() -> Vec<Scored> {
+        let mut out = Vec::new();
+        for i in 0..400u64 {
+            let long = i % 2 == 0;
+            let (length, gap) = if long { (600, 300.0) } else { (20, 12.0) };
+            let wrong = if long { (i / 2) % 10 < 3 } else { (i / 2) % 10 == 0 };
+            out.push(Scored::new(normalize_log(vec![0.0, -gap, -gap - 1.0]), length, usize::from(wrong)));
+        }
+        out
+    }
+
+    fn mean_confidence(map: &TemperatureMap, scored: &[Scored], length: u64) -> f64 {
+        let sel: Vec<_> = scored.iter().filter(|s| s.length == length).collect();
+        sel.iter()
+            .map(|s| {
+                let mut l = s.log_proba.clone();
+                map.apply(&mut l, s.length);
+                l[0].exp()
+            })
+            .sum::<f64>()
+            / sel.len() as f64
+    }
+
+    fn accuracy(scored: &[Scored], length: u64) -> f64 {
+        let sel: Vec<_> = scored.iter().filter(|s| s.length == length).collect();
+        sel.iter().filter(|s| s.truth == 0).count() as f64 / sel.len() as f64
+    }
+
+    #[test]
+    fn the_length_aware_map_matches_accuracy_at_each_length_and_keeps_the_ranking() {
+        let scored = length_dependent();
+        let map = TemperatureMap::fit(&scored);
+        for length in [20, 600] {
+            let (conf, acc) = (mean_confidence(&map, &scored, length), accuracy(&scored, length));
+            assert!((conf - acc).abs() < 0.04, "length {length}: confidence {conf} vs accuracy {acc}");
+        }
+        for s in &scored {
+            let mut l = s.log_proba.clone();
+            map.apply(&mut l, s.length);
+            assert!((l.iter().map(|v| v.exp()).sum::<f64>() - 1.0).abs() < 1e-9);
+            assert!(l[0] > l[1] && l[1] > l[2], "ranking changed: {l:?}");
+        }
+    }
+
+    #[test]
+    fn a_constant_temperature_cannot_fit_both_lengths() {
+        let scored = length_dependent();
+        let constant = TemperatureMap::fit_constant(&scored);
+        assert_eq!(constant.c1, 0.0);
+        let gap = |m: &TemperatureMap| {
+            [20, 600].iter().map(|&l| (mean_confidence(m, &scored, l) - accuracy(&scored, l)).abs()).fold(0.0, f64::max)
+        };
+        assert!(gap(&constant) > gap(&TemperatureMap::fit(&scored)) + 0.05, "{} vs {}", gap(&constant), gap(&TemperatureMap::fit(&scored)));
+    }
+
+    #[test]
+    fn reliability_tables_count_what_they_say() {
+        // Ten pieces: confidences 0.05..0.95, the three least confident wrong.
+        let predictions: Vec<(f64, bool)> = (0..10).map(|i| (0.05 + f64::from(i) / 10.0, i >= 3)).collect();
+        let r = Reliability::new(&predictions);
+        assert_eq!(r.pieces, 10);
+        assert!((r.accuracy - 0.7).abs() < 1e-12);
+        assert!(r.bins.iter().all(|b| b.pieces == 1));
+        assert!((r.auroc - 1.0).abs() < 1e-12);
+        assert_eq!(r.risk_coverage[0], (1.0, 0.7));
+        assert_eq!(r.risk_coverage[4], (0.5, 1.0));
+        assert_eq!(r.errors_in_least_confident, vec![(0.1, 1.0 / 3.0), (0.2, 2.0 / 3.0)]);
+        assert_eq!(r.confident_pieces, 0);
+        assert!(r.confident_accuracy.is_nan());
+        // ECE: each bin holds one piece; |conf - acc| summed over bins / 10.
+        let expected: f64 = predictions.iter().map(|&(c, ok)| (c - f64::from(u8::from(ok))).abs()).sum::<f64>() / 10.0;
+        assert!((r.ece - expected).abs() < 1e-12);
+    }
+}
