@@ -234,6 +234,15 @@ pub struct Calibration {
 }
 
 impl Calibration {
+    /// Fits both maps on scored pieces of each shape. A shape with fewer than
+    /// [`MIN_POINTS`] pieces borrows the other shape's map (length still counts).
+    #[must_use]
+    pub fn fit(articles: &[Scored], passages: &[Scored], source: CalibrationSource) -> Self {
+        let passage = TemperatureMap::fit(if passages.len() >= MIN_POINTS || articles.len() < MIN_POINTS { passages } else { articles });
+        let article = if articles.len() >= MIN_POINTS { TemperatureMap::fit(articles) } else { passage };
+        Self { article, passage, source, article_pieces: articles.len() as u64, passage_pieces: passages.len() as u64, stale: false }
+    }
+
     /// The map for a piece of this shape.
     #[must_use]
     pub fn map(&self, shape: PieceShape) -> &TemperatureMap {
@@ -281,6 +290,9 @@ impl std::fmt::Display for Uncalibrated {
         }
     }
 }
+
+/// Fewest pieces of one shape to fit that shape's own map.
+pub const MIN_POINTS: usize = 30;
 
 /// Fewest records per theme for `--calibration auto` to fit maps.
 pub const MIN_RECORDS_PER_THEME: u64 = 20;

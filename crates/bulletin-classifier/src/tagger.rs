@@ -230,6 +230,22 @@ impl Tagger {
         Prediction { theme, best: top, confidence: scores[theme], abstained, scores, tags, why, runner_up }
     }
 
+    /// The model's own (uncalibrated) normalised log-probabilities of a title and text, and the
+    /// text's length in features: what a calibration map is fitted on
+    /// ([`crate::calibration::Calibration::fit`], as `bulletin calibrate` does).
+    #[must_use]
+    pub fn uncalibrated(&self, title: &str, text: &str) -> (Vec<f64>, u64) {
+        let mut ids = Vec::new();
+        let (x, length) = self.model.vectorize(&self.pipeline, title, text, &mut ids);
+        (self.model.predict_log_proba(&x), length)
+    }
+
+    /// Consumes the tagger, giving back its model (e.g. to recalibrate and save it).
+    #[must_use]
+    pub fn into_model(self) -> Model {
+        self.model
+    }
+
     /// Probabilities from a piece's normalised log-probabilities, through the model's
     /// calibration map for its shape and length.
     fn calibrated(&self, mut log_proba: Vec<f64>, length: u64, shape: PieceShape) -> Vec<f64> {

@@ -5,6 +5,7 @@ use bulletin_core::{PipelineSettings, Record};
 use bulletin_segmenter::Pipeline;
 use proptest::prelude::*;
 
+use crate::calibration::{CalibrationState, Uncalibrated};
 use crate::*;
 
 const fn assert_send_sync<T: Send + Sync>() {}
@@ -286,11 +287,17 @@ fn model_bytes_do_not_depend_on_batches_order_or_merging() {
     let mut reversed = corpus.clone();
     reversed.reverse();
     assert_eq!(train(&reversed, 1).to_bytes().unwrap(), whole, "order changed the bytes");
+    // A merged model's counts and digest equal the whole's; its calibration is dropped.
+    let mut whole_model = train(&corpus, 1);
+    whole_model.set_calibration(CalibrationState::Uncalibrated(Uncalibrated::Merged));
+    let whole = whole_model.to_bytes().unwrap();
     let (a, b) = corpus.split_at(4);
     let merged = train(a, 1).merge(train(b, 1)).unwrap();
     assert_eq!(merged.to_bytes().unwrap(), whole, "merge of halves differs from training on the whole");
     let merged = train(b, 1).merge(train(a, 1)).unwrap();
     assert_eq!(merged.to_bytes().unwrap(), whole);
+    assert_eq!(train(a, 1).shared_records(&train(b, 1)), 0, "disjoint shards share no record");
+    assert_eq!(train(a, 1).shared_records(&train(&corpus, 1)), a.len(), "a shard inside the whole shares all its records");
 }
 
 #[test]

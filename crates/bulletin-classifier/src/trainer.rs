@@ -476,18 +476,8 @@ impl Trainer {
             .flat_map(|r| r.article.iter().filter(|_| r.shape == PieceShape::Passage).chain(r.paragraphs.iter().map(|p| &p.0)))
             .cloned()
             .collect();
-        // Too few pieces of one shape: borrow the other shape's map (length still counts).
-        const MIN_POINTS: usize = 30;
-        let passage = TemperatureMap::fit(if passage_points.len() >= MIN_POINTS { &passage_points } else { &article_points });
-        let article = if article_points.len() >= MIN_POINTS { TemperatureMap::fit(&article_points) } else { passage };
-        let calibration = Calibration {
-            article,
-            passage,
-            source: CalibrationSource::CrossValidation { folds: u32::try_from(self.config.calibration_folds).unwrap_or(u32::MAX) },
-            article_pieces: article_points.len() as u64,
-            passage_pieces: passage_points.len() as u64,
-            stale: false,
-        };
+        let folds = u32::try_from(self.config.calibration_folds).unwrap_or(u32::MAX);
+        let calibration = Calibration::fit(&article_points, &passage_points, CalibrationSource::CrossValidation { folds });
         let fallback = self.config.taxonomy.fallback();
         if !self.config.params.contains_key("tag_min_confidence") {
             if let Some(t) = best_tag_min_confidence(&oof, &calibration, self.policy.tag_min_share, fallback) {

@@ -31,6 +31,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Merge models trained on different data (shards) into the model of their union.
     Merge(MergeArgs),
+    /// Refit a model's confidence calibration on held-out labelled data (counts unchanged).
+    Calibrate(CalibrateArgs),
     /// List the classifier plugins.
     Classifiers,
 }
@@ -377,5 +379,43 @@ pub struct MergeArgs {
     pub models: Vec<PathBuf>,
     /// Where to write the merged model (atomically).
     #[arg(long, value_name = "FILE", long_help = "The merged model file, written atomically (temporary file, then rename).")]
+    pub out: PathBuf,
+    /// Merge even when the models' record digests show shared training records.
+    #[arg(
+        long,
+        long_help = "Each model keeps a digest of its training records (the 4,096 smallest record hashes); merge refuses \
+        models that share a record, as its counts would be added twice. The check is exact for models of fewer than 4,096 records \
+        and catches a shard given twice or contained in another; a small overlap between two large shards can go unseen. \
+        --allow-overlap merges anyway, with a warning."
+    )]
+    pub allow_overlap: bool,
+}
+
+/// `bulletin calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// The model to recalibrate (default: the embedded model).
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "The model whose calibration maps are refitted. Its counts, vocabulary and \
+        parameters are kept as they are. Default: the model embedded in the binary."
+    )]
+    pub model: Option<PathBuf>,
+    /// Held-out labelled JSONL files or directories of them.
+    #[arg(long, value_name = "PATH", num_args = 1.., long_help = "Labelled records the model was NOT trained on (article records, \
+        with their paragraph labels, and paragraph records), as for `eval`. Articles of several paragraphs fit the article map, \
+        paragraphs and one-paragraph pieces the passage map. ECE on this data before and after is reported.")]
+    pub data: Vec<PathBuf>,
+    /// Remove the calibration instead (scores become the classifier's own).
+    #[arg(
+        long,
+        conflicts_with = "data",
+        long_help = "Write the model without calibration maps: its scores become naive Bayes' own \
+        (over-confident) probabilities."
+    )]
+    pub none: bool,
+    /// Where to write the recalibrated model (atomically).
+    #[arg(long, value_name = "FILE", long_help = "The model file to write, atomically (temporary file, then rename).")]
     pub out: PathBuf,
 }

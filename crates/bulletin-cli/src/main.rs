@@ -40,6 +40,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Train(args) => cmd::train::run(cmd::train::TrainCommand::new(args)?),
         Command::Classify(args) => cmd::classify::run(&cmd::classify::ClassifyConfig::new(args)?),
         Command::Merge(args) => cmd::merge::run(&cmd::merge::MergeConfig::new(args)?),
+        Command::Calibrate(args) => cmd::calibrate::run(&cmd::calibrate::CalibrateConfig::new(args)?),
         Command::Classifiers => cmd::classifiers::run(),
         Command::Eval(args) => cmd::eval::run(&cmd::eval::EvalConfig::new(args)?),
         Command::Inspect(args) => cmd::inspect::run(&cmd::inspect::InspectConfig::new(args)),

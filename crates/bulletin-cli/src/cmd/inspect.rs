@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use bulletin_classifier::calibration::{CalibrationSource, CalibrationState};
 use bulletin_classifier::{Model, Registry};
 use bulletin_core::envelope;
 use serde::Serialize;
@@ -46,7 +47,46 @@ struct Report<'a> {
     summary: SummaryReport<'a>,
     vocabulary_size: usize,
     selected_features: usize,
+    calibration: CalibrationReport,
+    /// Distinct training records in the digest used by `merge` (exact below 4096).
+    record_digest: usize,
+    corrections: usize,
     top_features: Vec<TopFeatures<'a>>,
+}
+
+#[derive(Serialize)]
+struct CalibrationReport {
+    calibrated: bool,
+    /// Why the model has no calibration, or where the maps come from.
+    detail: String,
+    stale: bool,
+    /// `[c0, c1]` of the article and passage maps: β(n) = exp(c0 + c1·ln(1+n)).
+    article_map: Option<[f64; 2]>,
+    passage_map: Option<[f64; 2]>,
+}
+
+impl CalibrationReport {
+    fn new(state: &CalibrationState) -> Self {
+        match state {
+            CalibrationState::Calibrated(c) => Self {
+                calibrated: true,
+                detail: match c.source {
+                    CalibrationSource::CrossValidation { folds } => format!(
+                        "{folds}-fold out-of-fold scores of the training data ({} articles, {} passages)",
+                        c.article_pieces, c.passage_pieces
+                    ),
+                    _ => format!("held-out data ({} articles, {} passages)", c.article_pieces, c.passage_pieces),
+                },
+                stale: c.stale,
+                article_map: Some([c.article.c0, c.article.c1]),
+                passage_map: Some([c.passage.c0, c.passage.c1]),
+            },
+            CalibrationState::Uncalibrated(why) => {
+                Self { calibrated: false, detail: why.to_string(), stale: false, article_map: None, passage_map: None }
+            }
+            _ => Self { calibrated: false, detail: "unknown".into(), stale: false, article_map: None, passage_map: None },
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -129,6 +169,9 @@ fn build(model: &Model, name: String, format_version: u32, top: usize) -> Report
         },
         vocabulary_size: model.vocabulary().len(),
         selected_features: model.selected_features(),
+        calibration: CalibrationReport::new(model.calibration_state()),
+        record_digest: model.records().len(),
+        corrections: model.corrections().len(),
         top_features: (0..taxonomy.len())
             .map(|t| TopFeatures {
                 theme: taxonomy.theme(t).map_or("", |t| t.id()),
@@ -141,6 +184,12 @@ fn build(model: &Model, name: String, format_version: u32, top: usize) -> Report
 fn write_text(out: &mut impl Write, r: &Report<'_>) -> std::io::Result<()> {
     writeln!(out, "model:             {}", r.model)?;
     writeln!(out, "format version:    {}", r.format_version)?;
+    let c = &r.calibration;
+    if c.calibrated {
+        writeln!(out, "calibration:       {}{}", c.detail, if c.stale { " (stale: refit with `bulletin calibrate`)" } else { "" })?;
+    } else {
+        writeln!(out, "calibration:       none ({})", c.detail)?;
+    }
     writeln!(out, "taxonomy:          {} v{} (fallback {})", r.taxonomy.name, r.taxonomy.version, r.taxonomy.fallback)?;
     for t in &r.taxonomy.themes {
         writeln!(out, "  {:<12} {}  {}", t.id, t.name_zh, t.name_en)?;

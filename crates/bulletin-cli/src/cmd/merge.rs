@@ -19,6 +19,8 @@ pub struct MergeConfig {
     pub rest: Vec<PathBuf>,
     /// The merged model file.
     pub out: PathBuf,
+    /// Merge even when the record digests show shared training records.
+    pub allow_overlap: bool,
 }
 
 impl MergeConfig {
@@ -30,7 +32,7 @@ impl MergeConfig {
         if rest.is_empty() {
             bail!("merge needs two or more models, got only {}", first.display());
         }
-        Ok(Self { first, rest, out: args.out })
+        Ok(Self { first, rest, out: args.out, allow_overlap: args.allow_overlap })
     }
 }
 
@@ -40,12 +42,27 @@ pub fn run(config: &MergeConfig) -> Result<ExitCode> {
     let mut merged = load_once(&config.first, &mut seen)?;
     for path in &config.rest {
         let next = load_once(path, &mut seen)?;
+        let shared = merged.shared_records(&next);
+        if shared > 0 {
+            let problem = format!(
+                "{} shares at least {shared} training record(s) with the models before it (by their record digests): \
+                 merging would count them twice",
+                path.display()
+            );
+            if !config.allow_overlap {
+                bail!("{problem}; train the shards on disjoint data, or pass --allow-overlap to merge anyway");
+            }
+            report::warn(format_args!("{problem} (merging anyway: --allow-overlap)"));
+        }
         // Every model merged so far matches the first, so a mismatch is reported against it.
         merged = merged.merge(next).with_context(|| format!("cannot merge {} with {}", path.display(), config.first.display()))?;
     }
     merged.save(&config.out).with_context(|| format!("cannot save the model to {}", config.out.display()))?;
     let records = merged.summary().records;
     report::info(format_args!("merged {} models ({records} records) into {}", config.rest.len() + 1, config.out.display()));
+    report::note(format_args!(
+        "the merged model is not calibrated (each shard's maps fit that shard only): run `bulletin calibrate` on held-out labelled data"
+    ));
     Ok(ExitCode::Success)
 }
 

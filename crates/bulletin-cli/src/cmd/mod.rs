@@ -1,5 +1,6 @@
 //! One module per subcommand: each turns its clap arguments into a plain config, then runs.
 
+pub mod calibrate;
 pub mod classifiers;
 pub mod classify;
 pub mod eval;
