@@ -136,12 +136,6 @@ impl Decoded {
     }
 }
 
-/// Environment variable that makes [`Model::save`] pause this many milliseconds between writing
-/// the temporary file and renaming it over the target. Test-only: it lets a test kill `train`
-/// mid-save and prove the previous model survives.
-#[doc(hidden)]
-pub const HOLD_BEFORE_RENAME_ENV: &str = "BULLETIN_TEST_HOLD_BEFORE_RENAME_MS";
-
 impl Model {
     /// Assembles a model from its parts, canonicalising the vocabulary and finalising the plugin.
     #[expect(clippy::too_many_arguments, reason = "internal constructor used by Trainer and merge")]
@@ -379,9 +373,7 @@ impl Model {
             tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
         }
         tmp.as_file().sync_all().map_err(io)?;
-        if let Some(ms) = std::env::var(HOLD_BEFORE_RENAME_ENV).ok().and_then(|v| v.parse::<u64>().ok()) {
-            std::thread::sleep(std::time::Duration::from_millis(ms));
-        }
+        bulletin_test_hooks::before_rename();
         tmp.persist(path).map_err(|e| io(e.error))?;
         Ok(())
     }

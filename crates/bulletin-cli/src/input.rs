@@ -174,7 +174,7 @@ fn read_source(source: &Source, config: &InputConfig, emit: &mut dyn FnMut(Event
             };
             let mut stream = PageStream::new(name, config);
             let read = {
-                let mut reader = test_hooks::wrap(&mut file, path);
+                let mut reader = bulletin_test_hooks::wrap_read(&mut file, path);
                 stream.run(&mut reader, emit)?
             };
             if read.is_ok() {
@@ -477,54 +477,6 @@ fn truncate_piece(piece: &mut Piece, max: usize, source: &str) {
             piece.index
         ));
         piece.text.truncate(byte);
-    }
-}
-
-/// Test-only fault injection, for the reliability tests of `tests/reliability.rs`. Not a user
-/// feature: the variables are undocumented outside this module and may change at any time.
-///
-/// - `BULLETIN_TEST_FAIL_READ=SUBSTRING`: reading a file whose path contains `SUBSTRING` fails
-///   with an I/O error after its first successful read.
-/// - `BULLETIN_TEST_GROW_WHILE_READ=SUBSTRING`: after the first read of such a file, a line is
-///   appended to it (a file changing while it is read).
-mod test_hooks {
-    use std::io::{self, Read, Write};
-    use std::path::{Path, PathBuf};
-
-    /// A reader with the faults the environment asks for.
-    pub struct Hooked<'a> {
-        inner: &'a mut dyn Read,
-        reads: usize,
-        fail: bool,
-        grow: Option<PathBuf>,
-    }
-
-    fn wanted(var: &str, path: &Path) -> bool {
-        std::env::var_os(var).is_some_and(|s| !s.is_empty() && path.to_string_lossy().contains(&*s.to_string_lossy()))
-    }
-
-    /// Wraps `inner` (reading `path`).
-    pub fn wrap<'a>(inner: &'a mut dyn Read, path: &Path) -> Hooked<'a> {
-        Hooked {
-            inner,
-            reads: 0,
-            fail: wanted("BULLETIN_TEST_FAIL_READ", path),
-            grow: wanted("BULLETIN_TEST_GROW_WHILE_READ", path).then(|| path.to_path_buf()),
-        }
-    }
-
-    impl Read for Hooked<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            if self.reads > 0 && self.fail {
-                return Err(io::Error::other("injected read failure (BULLETIN_TEST_FAIL_READ)"));
-            }
-            let n = self.inner.read(buf)?;
-            self.reads += 1;
-            if let Some(path) = self.grow.take() {
-                std::fs::OpenOptions::new().append(true).open(path)?.write_all("\n追加的一行。\n".as_bytes())?;
-            }
-            Ok(n)
-        }
     }
 }
 
