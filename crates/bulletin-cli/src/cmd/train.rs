@@ -1,11 +1,12 @@
 //! `bulletin train`: labelled JSON Lines → model file.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::SyncSender;
 
 use anyhow::{Context, Result, anyhow, bail};
 use bulletin_classifier::{ParamMap, Registry, TrainConfig, TrainGranularity, Trainer};
+use bulletin_core::outfile::OutFile;
 use bulletin_core::{Record, Taxonomy};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -22,8 +23,8 @@ const BATCH: usize = 512;
 pub struct TrainCommand {
     /// JSONL files, in order.
     pub files: Vec<PathBuf>,
-    /// The model file to write.
-    pub out: PathBuf,
+    /// The model file to write, checked against the inputs.
+    pub out: OutFile,
     /// Make defective lines fatal.
     pub strict: bool,
     /// The training configuration.
@@ -37,7 +38,10 @@ impl TrainCommand {
     pub fn new(args: TrainArgs) -> Result<Self> {
         let config = training_config(&args.training, args.granularity)?;
         let threads = args.threads.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
-        Ok(Self { files: data::expand_paths(&args.data)?, out: args.out, strict: args.strict, config, threads })
+        // Every input (data files and directories, themes, lexicons) is refused as the output.
+        let inputs: Vec<&Path> = args.data.iter().chain(&args.training.themes).chain(&args.training.dict).map(PathBuf::as_path).collect();
+        let out = OutFile::new(&args.out, &inputs).context("invalid --out")?;
+        Ok(Self { files: data::expand_paths(&args.data)?, out, strict: args.strict, config, threads })
     }
 }
 
@@ -120,13 +124,15 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
         }
     }
     let model = trainer.finish().context("training failed")?;
-    model.save(&command.out).with_context(|| format!("cannot save the model to {}", command.out.display()))?;
-    let bytes = std::fs::metadata(&command.out).map_or(0, |m| m.len());
+    let out = command.out.path().display();
+    let bytes = model.to_bytes().context("cannot serialise the model")?;
+    command.out.write(&bytes).with_context(|| format!("cannot save the model to {out}"))?;
+    let bytes = bytes.len();
     report::info(format_args!("records read: {read}, skipped: {skipped}"));
     let per_theme: Vec<String> = taxonomy.themes().iter().zip(&pieces).map(|(t, n)| format!("{} {n}", t.id())).collect();
     report::info(format_args!("training pieces per theme ({}): {}", model.summary().granularity, per_theme.join(", ")));
     report::info(format_args!("vocabulary: {} features, {} selected", model.vocabulary().len(), model.selected_features()));
-    report::info(format_args!("wrote {} ({bytes} bytes)", command.out.display()));
+    report::info(format_args!("wrote {out} ({bytes} bytes)"));
     Ok(ExitCode::Success)
 }
 
