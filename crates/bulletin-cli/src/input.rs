@@ -388,12 +388,19 @@ impl<'c> PageStream<'c> {
     /// Splits and emits the decoded text up to the last heading line (everything at the end of
     /// the input), cutting by force when a run without heading grows too long.
     fn cut(&mut self, eof: bool, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<()> {
-        while let Some(nl) = self.pending.get(self.line_start..).and_then(|rest| rest.find('\n')) {
-            let line = self.pending.get(self.line_start..self.line_start + nl).unwrap_or_default();
-            if self.line_start > 0 && is_heading(line) {
+        // Lines end at `\n`, `\r\n` or a lone `\r`, as for the splitter; a `\r` at the end of
+        // the decoded text waits for the next chunk, which may start with its `\n`.
+        while let Some(rest) = self.pending.get(self.line_start..) {
+            let Some(at) = rest.find(['\n', '\r']) else { break };
+            let separator = match rest.as_bytes().get(at..at + 2) {
+                Some(b"\r\n") => 2,
+                None if !eof && rest.as_bytes()[at] == b'\r' => break,
+                _ => 1,
+            };
+            if self.line_start > 0 && is_heading(rest.get(..at).unwrap_or_default()) {
                 self.last_heading = Some(self.line_start);
             }
-            self.line_start += nl + 1;
+            self.line_start += at + separator;
         }
         if eof {
             return self.emit_until(self.pending.len(), emit);
@@ -537,18 +544,27 @@ mod tests {
             };
             let twice = [bytes.as_slice(), bytes.get(bom..).unwrap()].concat();
             let text = format!("{}{}", whole.text, whole.text);
-            for granularity in [Granularity::Article, Granularity::Paragraph] {
-                let expected = split_page_with(&text, granularity);
-                let config = InputConfig::new(&[], Some(whole.encoding.to_owned()), 1_000_000, granularity).unwrap();
-                // The first chunk must hold the BOM (3 bytes); a real first chunk is 1 MiB.
-                for chunk in [3, 4, 7, 64, 1000, CHUNK] {
-                    let (pieces, encoding) = stream(&twice, chunk, &config);
-                    assert_eq!(encoding, whole.encoding);
-                    assert_eq!(pieces, expected, "{} {granularity:?} chunk {chunk}", path.display());
-                }
-                let detected = InputConfig { encoding: None, ..config };
-                assert_eq!(stream(&twice, CHUNK, &detected), (expected, whole.encoding), "{}", path.display());
+            stream_equals_whole(&twice, &text, whole.encoding, &path);
+            // The same page with old-Mac line endings (a lone `\r`), in UTF-8.
+            let mac = text.replace("\r\n", "\n").replace('\n', "\r");
+            stream_equals_whole(mac.as_bytes(), &mac, "UTF-8", &path);
+        }
+    }
+
+    /// Streaming `bytes` (which decode to `text` with `encoding`) in chunks of many sizes gives
+    /// the pieces of splitting `text` at once.
+    fn stream_equals_whole(bytes: &[u8], text: &str, encoding: &'static str, path: &Path) {
+        for granularity in [Granularity::Article, Granularity::Paragraph] {
+            let expected = split_page_with(text, granularity);
+            let config = InputConfig::new(&[], Some(encoding.to_owned()), 1_000_000, granularity).unwrap();
+            // The first chunk must hold the BOM (3 bytes); a real first chunk is 1 MiB.
+            for chunk in [3, 4, 7, 64, 1000, CHUNK] {
+                let (pieces, used) = stream(bytes, chunk, &config);
+                assert_eq!(used, encoding);
+                assert_eq!(pieces, expected, "{} {granularity:?} chunk {chunk}", path.display());
             }
+            let detected = InputConfig { encoding: None, ..config };
+            assert_eq!(stream(bytes, CHUNK, &detected), (expected, encoding), "{}", path.display());
         }
     }
 

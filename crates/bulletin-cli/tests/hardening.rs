@@ -8,7 +8,7 @@ use std::path::Path;
 use assert_cmd::Command;
 
 mod util;
-use util::{fixture, root, s, temp_with, tiny_model};
+use util::{SplitLine, fixture, root, s, temp_with, tiny_model};
 
 /// What one run of the binary gave.
 struct Run {
@@ -147,4 +147,32 @@ fn stale_temporary_models_older_than_a_day_are_cleaned_up() {
     assert_eq!(r.code, 0, "{}", r.err);
     assert!(!stale.exists(), "the stale temporary file is removed");
     assert!(fresh.exists(), "a recent one may belong to a running train and is kept");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Old-Mac line endings.
+
+fn split_lines(out: &str) -> Vec<SplitLine> {
+    out.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn a_page_with_lone_carriage_returns_is_cut_into_its_articles_even_when_streamed() {
+    let page = std::fs::read_to_string(root().join("data/samples/page-1.txt")).unwrap().replace("\r\n", "\n").replace('\n', "\r");
+    let unix = page.replace('\r', "\n");
+    // Megabytes of it: the streaming reader must cut at its headings, not by force.
+    let big = page.repeat((6 << 20) / page.len() + 1);
+    let dir = temp_with(&[("mac.txt", page.as_bytes()), ("unix.txt", unix.as_bytes()), ("big-mac.txt", big.as_bytes())]);
+    let (mac, unix) = (dir.path().join("mac.txt"), dir.path().join("unix.txt"));
+    let (r, u) = (run(&["split", "--format", "jsonl", s(&mac)]), run(&["split", "--format", "jsonl", s(&unix)]));
+    assert_eq!((r.code, u.code), (0, 0), "{}", r.err);
+    let (pieces, expected) = (split_lines(&r.out), split_lines(&u.out));
+    assert_eq!(pieces.len(), 7, "{}", r.out);
+    for (p, e) in pieces.iter().zip(&expected) {
+        assert_eq!((&p.title, &p.text, p.start, p.end), (&e.title, &e.text, e.start, e.end));
+    }
+    let r = run(&["split", "--format", "jsonl", "--max-piece-chars", "1000", s(&dir.path().join("big-mac.txt"))]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(!r.err.contains("without an article heading"), "{}", r.err);
+    assert_eq!(split_lines(&r.out).len(), bulletin_segmenter::split_page(&big).len());
 }
