@@ -67,7 +67,7 @@ pub use backends::linfa::{LinfaFactory, LinfaKind, LinfaNb};
 pub use backends::native::{NativeFactory, NativeNb, NbKind};
 pub use counts::Counts;
 pub use error::ClassifierError;
-pub use model::{HOLD_BEFORE_RENAME_ENV, Model, TagPolicy, TrainingSummary, short_hex};
+pub use model::{Model, TagPolicy, TrainingSummary, short_hex};
 pub use params::{NbParams, NbParamsBuilder};
 pub use plugin::{Classifier, Contributions, Example, FeatureMask, LinearWeights, ParamMap, argmax, normalize_log};
 pub use registry::{DEFAULT_CLASSIFIER, PluginFactory, Registry};

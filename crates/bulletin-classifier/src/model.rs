@@ -2,7 +2,6 @@
 //! versioned file that holds them.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
 use bulletin_core::{PIPELINE_VERSION, PipelineSettings, Taxonomy, Theme, envelope};
@@ -186,12 +185,6 @@ impl Decoded {
         Ok(model)
     }
 }
-
-/// Environment variable that makes [`Model::save`] pause this many milliseconds between writing
-/// the temporary file and renaming it over the target. Test-only: it lets a test kill `train`
-/// mid-save and prove the previous model survives.
-#[doc(hidden)]
-pub const HOLD_BEFORE_RENAME_ENV: &str = "BULLETIN_TEST_HOLD_BEFORE_RENAME_MS";
 
 impl Model {
     /// Assembles a model from its parts, canonicalising the vocabulary and finalising the plugin.
@@ -464,29 +457,15 @@ impl Model {
         Self::from_bytes(&bytes, registry)
     }
 
-    /// Writes the model atomically: a temporary file in the same directory, flushed and synced,
-    /// then renamed over `path`. An interrupted save leaves any previous file at `path` intact.
+    /// Writes the model atomically with [`bulletin_core::outfile::write_atomic`]: a temporary
+    /// file beside `path`, synced, renamed over it, and the directory synced. An interrupted save
+    /// leaves any previous file at `path` intact; a `path` that is not a regular file (a
+    /// directory, `/dev/null`) is refused, a symbolic link is followed and its target replaced,
+    /// and an existing file keeps its permissions. To also refuse writing over the training
+    /// data, check the path first with [`bulletin_core::outfile::OutFile::new`] and write
+    /// [`Model::to_bytes`] with [`OutFile::write`](bulletin_core::outfile::OutFile::write).
     pub fn save(&self, path: &Path) -> Result<(), ClassifierError> {
-        let bytes = self.to_bytes()?;
-        let io = |source| ClassifierError::Io { action: "write", path: path.to_owned(), source };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let mut tmp = tempfile::Builder::new().prefix(".bulletin-model-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
-        tmp.write_all(&bytes).map_err(io)?;
-        // tempfile creates files readable by the owner only; a model is an ordinary data file.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
-        }
-        tmp.as_file().sync_all().map_err(io)?;
-        if let Some(ms) = std::env::var(HOLD_BEFORE_RENAME_ENV).ok().and_then(|v| v.parse::<u64>().ok()) {
-            std::thread::sleep(std::time::Duration::from_millis(ms));
-        }
-        tmp.persist(path).map_err(|e| io(e.error))?;
-        Ok(())
+        Ok(bulletin_core::outfile::write_atomic(path, &self.to_bytes()?)?)
     }
 
     /// Merges two models trained with the same plugin, parameters, taxonomy and pipeline on

@@ -174,7 +174,7 @@ fn read_source(source: &Source, config: &InputConfig, emit: &mut dyn FnMut(Event
             };
             let mut stream = PageStream::new(name, config);
             let read = {
-                let mut reader = test_hooks::wrap(&mut file, path);
+                let mut reader = bulletin_test_hooks::wrap_read(&mut file, path);
                 stream.run(&mut reader, emit)?
             };
             if read.is_ok() {
@@ -388,12 +388,19 @@ impl<'c> PageStream<'c> {
     /// Splits and emits the decoded text up to the last heading line (everything at the end of
     /// the input), cutting by force when a run without heading grows too long.
     fn cut(&mut self, eof: bool, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<()> {
-        while let Some(nl) = self.pending.get(self.line_start..).and_then(|rest| rest.find('\n')) {
-            let line = self.pending.get(self.line_start..self.line_start + nl).unwrap_or_default();
-            if self.line_start > 0 && is_heading(line) {
+        // Lines end at `\n`, `\r\n` or a lone `\r`, as for the splitter; a `\r` at the end of
+        // the decoded text waits for the next chunk, which may start with its `\n`.
+        while let Some(rest) = self.pending.get(self.line_start..) {
+            let Some(at) = rest.find(['\n', '\r']) else { break };
+            let separator = match rest.as_bytes().get(at..at + 2) {
+                Some(b"\r\n") => 2,
+                None if !eof && rest.as_bytes()[at] == b'\r' => break,
+                _ => 1,
+            };
+            if self.line_start > 0 && is_heading(rest.get(..at).unwrap_or_default()) {
                 self.last_heading = Some(self.line_start);
             }
-            self.line_start += nl + 1;
+            self.line_start += at + separator;
         }
         if eof {
             return self.emit_until(self.pending.len(), emit);
@@ -480,54 +487,6 @@ fn truncate_piece(piece: &mut Piece, max: usize, source: &str) {
     }
 }
 
-/// Test-only fault injection, for the reliability tests of `tests/reliability.rs`. Not a user
-/// feature: the variables are undocumented outside this module and may change at any time.
-///
-/// - `BULLETIN_TEST_FAIL_READ=SUBSTRING`: reading a file whose path contains `SUBSTRING` fails
-///   with an I/O error after its first successful read.
-/// - `BULLETIN_TEST_GROW_WHILE_READ=SUBSTRING`: after the first read of such a file, a line is
-///   appended to it (a file changing while it is read).
-mod test_hooks {
-    use std::io::{self, Read, Write};
-    use std::path::{Path, PathBuf};
-
-    /// A reader with the faults the environment asks for.
-    pub struct Hooked<'a> {
-        inner: &'a mut dyn Read,
-        reads: usize,
-        fail: bool,
-        grow: Option<PathBuf>,
-    }
-
-    fn wanted(var: &str, path: &Path) -> bool {
-        std::env::var_os(var).is_some_and(|s| !s.is_empty() && path.to_string_lossy().contains(&*s.to_string_lossy()))
-    }
-
-    /// Wraps `inner` (reading `path`).
-    pub fn wrap<'a>(inner: &'a mut dyn Read, path: &Path) -> Hooked<'a> {
-        Hooked {
-            inner,
-            reads: 0,
-            fail: wanted("BULLETIN_TEST_FAIL_READ", path),
-            grow: wanted("BULLETIN_TEST_GROW_WHILE_READ", path).then(|| path.to_path_buf()),
-        }
-    }
-
-    impl Read for Hooked<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            if self.reads > 0 && self.fail {
-                return Err(io::Error::other("injected read failure (BULLETIN_TEST_FAIL_READ)"));
-            }
-            let n = self.inner.read(buf)?;
-            self.reads += 1;
-            if let Some(path) = self.grow.take() {
-                std::fs::OpenOptions::new().append(true).open(path)?.write_all("\n追加的一行。\n".as_bytes())?;
-            }
-            Ok(n)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,18 +544,27 @@ mod tests {
             };
             let twice = [bytes.as_slice(), bytes.get(bom..).unwrap()].concat();
             let text = format!("{}{}", whole.text, whole.text);
-            for granularity in [Granularity::Article, Granularity::Paragraph] {
-                let expected = split_page_with(&text, granularity);
-                let config = InputConfig::new(&[], Some(whole.encoding.to_owned()), 1_000_000, granularity).unwrap();
-                // The first chunk must hold the BOM (3 bytes); a real first chunk is 1 MiB.
-                for chunk in [3, 4, 7, 64, 1000, CHUNK] {
-                    let (pieces, encoding) = stream(&twice, chunk, &config);
-                    assert_eq!(encoding, whole.encoding);
-                    assert_eq!(pieces, expected, "{} {granularity:?} chunk {chunk}", path.display());
-                }
-                let detected = InputConfig { encoding: None, ..config };
-                assert_eq!(stream(&twice, CHUNK, &detected), (expected, whole.encoding), "{}", path.display());
+            stream_equals_whole(&twice, &text, whole.encoding, &path);
+            // The same page with old-Mac line endings (a lone `\r`), in UTF-8.
+            let mac = text.replace("\r\n", "\n").replace('\n', "\r");
+            stream_equals_whole(mac.as_bytes(), &mac, "UTF-8", &path);
+        }
+    }
+
+    /// Streaming `bytes` (which decode to `text` with `encoding`) in chunks of many sizes gives
+    /// the pieces of splitting `text` at once.
+    fn stream_equals_whole(bytes: &[u8], text: &str, encoding: &'static str, path: &Path) {
+        for granularity in [Granularity::Article, Granularity::Paragraph] {
+            let expected = split_page_with(text, granularity);
+            let config = InputConfig::new(&[], Some(encoding.to_owned()), 1_000_000, granularity).unwrap();
+            // The first chunk must hold the BOM (3 bytes); a real first chunk is 1 MiB.
+            for chunk in [3, 4, 7, 64, 1000, CHUNK] {
+                let (pieces, used) = stream(bytes, chunk, &config);
+                assert_eq!(used, encoding);
+                assert_eq!(pieces, expected, "{} {granularity:?} chunk {chunk}", path.display());
             }
+            let detected = InputConfig { encoding: None, ..config };
+            assert_eq!(stream(bytes, CHUNK, &detected), (expected, encoding), "{}", path.display());
         }
     }
 

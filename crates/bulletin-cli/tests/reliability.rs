@@ -9,8 +9,9 @@
 //! exercise the streaming path; the 200 MB case belongs to `bench/throughput.sh`.
 //!
 //! Faults that cannot be provoked from outside (a read error when running as root, a file
-//! growing mid-read) use the binary's test-only environment variables `BULLETIN_TEST_FAIL_READ`
-//! and `BULLETIN_TEST_GROW_WHILE_READ` (see `src/input.rs`).
+//! growing mid-read) use the environment variables `BULLETIN_TEST_FAIL_READ` and
+//! `BULLETIN_TEST_GROW_WHILE_READ`, which only the test build of the binary reads (see
+//! `crates/bulletin-test-hooks`; `.ci/run` checks that the release binary ignores them).
 
 use std::path::{Path, PathBuf};
 

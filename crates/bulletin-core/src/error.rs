@@ -57,6 +57,40 @@ pub enum CoreError {
         /// Checksum of the payload as read.
         found: u32,
     },
+    /// An output path that names something other than a regular file (a directory, a device
+    /// such as `/dev/null`, a FIFO, a socket): it is never replaced.
+    #[error("{} is {what}, not a regular file; give the path of a new or existing regular file", path.display())]
+    OutputNotRegular {
+        /// The output path as given.
+        path: PathBuf,
+        /// What it is (`a directory`, `a character device`, …).
+        what: &'static str,
+    },
+    /// An output path that is one of the inputs (the same file by device and inode).
+    #[error("{} is the same file as the input {}; writing it would destroy that input", path.display(), input.display())]
+    OutputIsInput {
+        /// The output path as given.
+        path: PathBuf,
+        /// The input path as given.
+        input: PathBuf,
+    },
+    /// An output path inside an input directory, whose files are read as data.
+    #[error("{} is inside the data directory {}, whose files are read as data; write it elsewhere", path.display(), dir.display())]
+    OutputInDataDir {
+        /// The output path as given.
+        path: PathBuf,
+        /// The input directory as given.
+        dir: PathBuf,
+    },
+    /// Writing a file failed.
+    #[error("cannot write {}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Reading a file failed.
     #[error("cannot read {}", path.display())]
     Io {

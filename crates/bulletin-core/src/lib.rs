@@ -13,6 +13,7 @@
 //!   features). It is stored in every model so that classification reproduces training exactly.
 //! - [`envelope`]: the model-file framing (magic bytes, format version, checksum) that every
 //!   model file shares, whatever classifier plugin produced its payload.
+//! - [`outfile`]: writing a result file atomically, never over an input, a device or a link.
 //!
 //! Data flows `bytes → decode → split_page → Piece → PipelineSettings → features → model`;
 //! `bulletin-segmenter` implements the text stages, `bulletin-classifier` the model stages.
@@ -39,6 +40,7 @@
 
 pub mod envelope;
 mod error;
+pub mod outfile;
 mod piece;
 mod record;
 mod settings;

@@ -23,8 +23,8 @@
 //!   line, whether blank lines separate them or not, with nothing inserted
 //!   (`苏州吉天星舟空间技术有` + `限公司在苏州…`). Headings, section headings and credit lines
 //!   are never joined.
-//! - Lines are trimmed (including the full-width indentation `　　`); `\r\n` works like `\n`, and a
-//!   leading U+FEFF is skipped.
+//! - Lines are trimmed (including the full-width indentation `　　`); `\r\n` and a lone `\r` (old
+//!   Mac exports) work like `\n`, and a leading U+FEFF is skipped.
 //!
 //! # Offsets
 //!
@@ -127,16 +127,32 @@ fn lines(text: &str) -> Vec<Line<'_>> {
         None => (text, 0),
     };
     offset += skipped;
-    for raw in text.split('\n') {
+    for (raw, separator) in raw_lines(text) {
         let leading = raw.chars().take_while(|c| c.is_whitespace()).count();
         let trimmed = raw.trim();
         let start = offset + leading;
         let end = start + trimmed.chars().count();
         let (kind, content) = classify(trimmed);
         out.push(Line { content, kind, start, end });
-        offset += raw.chars().count() + 1;
+        offset += raw.chars().count() + separator;
     }
     out
+}
+
+/// The lines of `text` without their line breaks, each with the length of the break after it in
+/// chars (0 for the last line): `\n`, `\r\n` and a lone `\r` (old Mac exports) all end a line.
+fn raw_lines(text: &str) -> impl Iterator<Item = (&str, usize)> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        let Some(at) = current.find(['\n', '\r']) else {
+            rest = None;
+            return Some((current, 0));
+        };
+        let separator = if current[at..].starts_with("\r\n") { 2 } else { 1 };
+        rest = Some(&current[at + separator..]);
+        Some((&current[..at], separator))
+    })
 }
 
 /// A paragraph being assembled; rejoined halves are concatenated.
@@ -537,6 +553,20 @@ mod tests {
         assert_eq!(span, "# 标题\r\n\u{3000}\u{3000}第一行没有\r\n\r\n结束。");
     }
 
+    /// Regression: a page with old-Mac line endings (a lone `\r`) was one title.
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        let page = "# 标题\r本报讯 项目签约。\r\r# 第二篇\r正文。\r";
+        let pieces = split_page(page);
+        assert_eq!(pieces.len(), 2);
+        assert_eq!((pieces[0].title.as_deref(), pieces[0].text.as_str()), (Some("标题"), "本报讯 项目签约。"));
+        assert_eq!((pieces[1].title.as_deref(), pieces[1].text.as_str()), (Some("第二篇"), "正文。"));
+        // Offsets count every `\r`: the same as the page with `\n`.
+        let unix = split_page(&page.replace('\r', "\n"));
+        assert_eq!(pieces.iter().map(|p| (p.start, p.end)).collect::<Vec<_>>(), unix.iter().map(|p| (p.start, p.end)).collect::<Vec<_>>());
+        assert_eq!(raw_lines("a\r\nb\rc\n").collect::<Vec<_>>(), [("a", 2), ("b", 1), ("c", 1), ("", 0)]);
+    }
+
     #[test]
     fn heading_without_body_is_a_piece() {
         let pieces = split_page("# 只有标题\n# 第二篇\n正文。");
@@ -553,7 +583,7 @@ mod tests {
 
     fn expected_chars(page: &str) -> Vec<char> {
         let mut all = String::new();
-        for line in page.split('\n') {
+        for (line, _) in raw_lines(page) {
             let (kind, content) = classify(line.trim());
             match kind {
                 LineKind::Blank => {}
@@ -586,7 +616,8 @@ mod tests {
             1 => "[ -~]{0,12}",
             1 => Just("##".to_owned()),
             1 => Just("#".to_owned()),
-            1 => cjk.prop_map(|t| format!("{t}”\r")),
+            1 => cjk.clone().prop_map(|t| format!("{t}”\r")),
+            1 => cjk.prop_map(|t| format!("{t}\r# {t}\r")),
         ]
     }
 

@@ -1,13 +1,14 @@
 //! `bulletin calibrate`: refit a model's calibration maps on the user's own held-out labelled
 //! data, leaving the counts alone.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use bulletin_classifier::calibration::{
     Calibration, CalibrationSource, CalibrationState, PieceShape, Reliability, Scored, TemperatureMap, Uncalibrated,
 };
 use bulletin_classifier::{Model, argmax};
+use bulletin_core::outfile::OutFile;
 use rayon::prelude::*;
 
 use crate::cli::CalibrateArgs;
@@ -22,8 +23,8 @@ pub struct CalibrateConfig {
     pub model: Option<PathBuf>,
     /// Held-out labelled JSONL files.
     pub files: Vec<PathBuf>,
-    /// Where to write the recalibrated model.
-    pub out: PathBuf,
+    /// Where to write the recalibrated model, checked against the inputs.
+    pub out: OutFile,
     /// Remove the calibration instead of fitting one.
     pub none: bool,
 }
@@ -34,7 +35,11 @@ impl CalibrateConfig {
         if args.none == !args.data.is_empty() {
             bail!("give either --data (held-out labelled records to fit on) or --none (remove the calibration)");
         }
-        Ok(Self { model: args.model, files: data::expand_paths(&args.data)?, out: args.out, none: args.none })
+        // The model and the data are refused as the output (`--out` equal to `--model` would
+        // replace the input before a failure could be reported; write elsewhere, then rename).
+        let inputs: Vec<&Path> = args.model.iter().chain(&args.data).map(PathBuf::as_path).collect();
+        let out = OutFile::new(&args.out, &inputs).context("invalid --out")?;
+        Ok(Self { model: args.model, files: data::expand_paths(&args.data)?, out, none: args.none })
     }
 }
 
@@ -51,7 +56,7 @@ pub fn run(config: &CalibrateConfig) -> Result<ExitCode> {
         let mut model = tagger.into_model();
         model.set_calibration(CalibrationState::Uncalibrated(Uncalibrated::Disabled));
         save(&model, config)?;
-        report::info(format_args!("removed the calibration; wrote {}", config.out.display()));
+        report::info(format_args!("removed the calibration; wrote {}", config.out.path().display()));
         return Ok(ExitCode::Success);
     }
     let taxonomy = tagger.model().taxonomy().clone();
@@ -108,7 +113,7 @@ pub fn run(config: &CalibrateConfig) -> Result<ExitCode> {
         before.ece,
         after.ece,
         after.accuracy,
-        config.out.display()
+        config.out.path().display()
     ));
     if calibration.article_pieces + calibration.passage_pieces < 200 {
         report::note(format_args!("fewer than 200 labelled pieces: the maps are rough; add held-out data and run calibrate again"));
@@ -131,5 +136,6 @@ fn reliability(pieces: &[Piece], calibration: Option<&Calibration>) -> Reliabili
 }
 
 fn save(model: &Model, config: &CalibrateConfig) -> Result<()> {
-    model.save(&config.out).with_context(|| format!("cannot save the model to {}", config.out.display()))
+    let bytes = model.to_bytes().context("cannot serialise the model")?;
+    config.out.write(&bytes).with_context(|| format!("cannot save the model to {}", config.out.path().display()))
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use bulletin_classifier::{Model, Registry};
+use bulletin_core::outfile::OutFile;
 
 use crate::cli::MergeArgs;
 use crate::exit::ExitCode;
@@ -17,8 +18,8 @@ pub struct MergeConfig {
     pub first: PathBuf,
     /// The others, merged into the first in order.
     pub rest: Vec<PathBuf>,
-    /// The merged model file.
-    pub out: PathBuf,
+    /// The merged model file, checked against the inputs.
+    pub out: OutFile,
     /// Merge even when the record digests show shared training records.
     pub allow_overlap: bool,
 }
@@ -32,7 +33,9 @@ impl MergeConfig {
         if rest.is_empty() {
             bail!("merge needs two or more models, got only {}", first.display());
         }
-        Ok(Self { first, rest, out: args.out, allow_overlap: args.allow_overlap })
+        let inputs: Vec<&Path> = std::iter::once(&first).chain(&rest).map(PathBuf::as_path).collect();
+        let out = OutFile::new(&args.out, &inputs).context("invalid --out")?;
+        Ok(Self { first, rest, out, allow_overlap: args.allow_overlap })
     }
 }
 
@@ -57,9 +60,11 @@ pub fn run(config: &MergeConfig) -> Result<ExitCode> {
         // Every model merged so far matches the first, so a mismatch is reported against it.
         merged = merged.merge(next).with_context(|| format!("cannot merge {} with {}", path.display(), config.first.display()))?;
     }
-    merged.save(&config.out).with_context(|| format!("cannot save the model to {}", config.out.display()))?;
+    let out = config.out.path().display();
+    let bytes = merged.to_bytes().context("cannot serialise the model")?;
+    config.out.write(&bytes).with_context(|| format!("cannot save the model to {out}"))?;
     let records = merged.summary().records;
-    report::info(format_args!("merged {} models ({records} records) into {}", config.rest.len() + 1, config.out.display()));
+    report::info(format_args!("merged {} models ({records} records) into {out}", config.rest.len() + 1));
     report::note(format_args!(
         "the merged model is not calibrated (each shard's maps fit that shard only): run `bulletin calibrate` on held-out labelled data"
     ));

@@ -1,12 +1,13 @@
 //! `bulletin train`: labelled JSON Lines → model file.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::SyncSender;
 
 use anyhow::{Context, Result, anyhow, bail};
 use bulletin_classifier::calibration::CalibrationState;
 use bulletin_classifier::{CalibrationMode, ParamMap, Registry, TrainConfig, TrainGranularity, Trainer};
+use bulletin_core::outfile::OutFile;
 use bulletin_core::{Record, Taxonomy};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -23,8 +24,8 @@ const BATCH: usize = 512;
 pub struct TrainCommand {
     /// JSONL files, in order.
     pub files: Vec<PathBuf>,
-    /// The model file to write.
-    pub out: PathBuf,
+    /// The model file to write, checked against the inputs.
+    pub out: OutFile,
     /// Make defective lines fatal.
     pub strict: bool,
     /// The training configuration.
@@ -43,7 +44,10 @@ impl TrainCommand {
         };
         config.calibration_folds = usize::try_from(args.calibration_folds).unwrap_or(5);
         let threads = args.threads.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
-        Ok(Self { files: data::expand_paths(&args.data)?, out: args.out, strict: args.strict, config, threads })
+        // Every input (data files and directories, themes, lexicons) is refused as the output.
+        let inputs: Vec<&Path> = args.data.iter().chain(&args.training.themes).chain(&args.training.dict).map(PathBuf::as_path).collect();
+        let out = OutFile::new(&args.out, &inputs).context("invalid --out")?;
+        Ok(Self { files: data::expand_paths(&args.data)?, out, strict: args.strict, config, threads })
     }
 }
 
@@ -126,8 +130,10 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
         }
     }
     let model = trainer.finish().context("training failed")?;
-    model.save(&command.out).with_context(|| format!("cannot save the model to {}", command.out.display()))?;
-    let bytes = std::fs::metadata(&command.out).map_or(0, |m| m.len());
+    let out = command.out.path().display();
+    let bytes = model.to_bytes().context("cannot serialise the model")?;
+    command.out.write(&bytes).with_context(|| format!("cannot save the model to {out}"))?;
+    let bytes = bytes.len();
     report::info(format_args!("records read: {read}, skipped: {skipped}"));
     let per_theme: Vec<String> = taxonomy.themes().iter().zip(&pieces).map(|(t, n)| format!("{} {n}", t.id())).collect();
     report::info(format_args!("training pieces per theme ({}): {}", model.summary().granularity, per_theme.join(", ")));
@@ -143,7 +149,7 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
         CalibrationState::Uncalibrated(why) => report::note(format_args!("the model is not calibrated: {why}")),
         _ => {}
     }
-    report::info(format_args!("wrote {} ({bytes} bytes)", command.out.display()));
+    report::info(format_args!("wrote {out} ({bytes} bytes)"));
     Ok(ExitCode::Success)
 }
 

@@ -1,0 +1,178 @@
+//! The defects of the red-team pass (issue 15), each held end to end: outputs that must not be
+//! replaced, decoding that must not turn text into silent garbage, resources that must stay
+//! bounded, terminal output that must not carry escape sequences, parameters that must keep the
+//! arithmetic meaningful, and the small contract gaps.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+mod util;
+use util::{SplitLine, fixture, root, s, temp_with, tiny_model};
+
+/// What one run of the binary gave.
+struct Run {
+    code: i32,
+    out: String,
+    err: String,
+}
+
+/// Runs `bulletin args…` from the repository root; no run may panic.
+fn run(args: &[&str]) -> Run {
+    let out = Command::cargo_bin("bulletin").unwrap().current_dir(root()).args(args).output().unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        out: String::from_utf8_lossy(&out.stdout).into_owned(),
+        err: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(!run.err.contains("panicked"), "bulletin {args:?} panicked: {}", run.err);
+    run
+}
+
+/// The stderr lines that are errors.
+fn errors(err: &str) -> Vec<&str> {
+    err.lines().filter(|l| l.starts_with("bulletin: error: ")).collect()
+}
+
+/// Asserts exactly one error line, containing every one of `words`.
+fn assert_one_error(r: &Run, words: &[&str]) {
+    let errors = errors(&r.err);
+    assert_eq!(errors.len(), 1, "one error line expected: {}", r.err);
+    for word in words {
+        assert!(errors[0].contains(word), "`{word}` expected in: {}", r.err);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. `--out` replaces only what it should.
+
+fn train_to(out: &Path) -> Run {
+    run(&["train", "--granularity", "article", "--data", s(&fixture("corpus/part-1.jsonl")), "--out", s(out)])
+}
+
+#[test]
+fn out_equal_to_a_data_file_or_inside_a_data_directory_is_refused_before_training() {
+    let corpus = std::fs::read(fixture("corpus/part-1.jsonl")).unwrap();
+    let dir = temp_with(&[("data.jsonl", &corpus)]);
+    std::fs::create_dir(dir.path().join("corpus")).unwrap();
+    std::fs::write(dir.path().join("corpus/part.jsonl"), &corpus).unwrap();
+    let data = dir.path().join("data.jsonl");
+    let r = run(&["train", "--data", s(&data), "--out", s(&data)]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &["--out", "same file as the input", s(&data)]);
+    assert_eq!(std::fs::read(&data).unwrap(), corpus, "the training data is intact");
+    // Through a symbolic link to the data.
+    let link = dir.path().join("link.bin");
+    std::os::unix::fs::symlink(&data, &link).unwrap();
+    let r = run(&["train", "--data", s(&data), "--out", s(&link)]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_eq!(std::fs::read(&data).unwrap(), corpus);
+    // Inside a --data directory (any name: it would be read as data next time).
+    let corpus_dir = dir.path().join("corpus");
+    for name in ["corpus/model.bin", "corpus/part.jsonl"] {
+        let out = dir.path().join(name);
+        let r = run(&["train", "--data", s(&corpus_dir), "--out", s(&out)]);
+        assert_eq!(r.code, 1, "{name}: {}", r.err);
+        assert_one_error(&r, &["--out", "inside the data directory"]);
+    }
+    assert!(!corpus_dir.join("model.bin").exists());
+    assert_eq!(std::fs::read(corpus_dir.join("part.jsonl")).unwrap(), corpus);
+}
+
+#[test]
+fn merge_refuses_an_out_that_is_one_of_its_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.bin"), dir.path().join("b.bin"));
+    assert_eq!(train_to(&a).code, 0);
+    std::fs::copy(tiny_model(), &b).unwrap();
+    let before = std::fs::read(&a).unwrap();
+    let r = run(&["merge", s(&a), s(&b), "--out", s(&a)]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &["--out", "same file as the input"]);
+    assert_eq!(std::fs::read(&a).unwrap(), before);
+}
+
+#[test]
+fn out_that_is_not_a_regular_file_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = train_to(dir.path());
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &["is a directory, not a regular file"]);
+    // As root, /dev/null used to become a regular file; now it is refused for everyone.
+    let r = train_to(Path::new("/dev/null"));
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &["/dev/null is a character device, not a regular file"]);
+    assert!(std::os::unix::fs::FileTypeExt::is_char_device(&std::fs::metadata("/dev/null").unwrap().file_type()));
+    // A FIFO is not opened (opening it would block) nor replaced.
+    let fifo = dir.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let r = train_to(&fifo);
+    assert!(r.out.is_empty());
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &["is a FIFO"]);
+    assert!(std::os::unix::fs::FileTypeExt::is_fifo(&std::fs::symlink_metadata(&fifo).unwrap().file_type()));
+}
+
+#[test]
+fn a_symlinked_out_has_its_target_replaced_and_a_model_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("models")).unwrap();
+    let target = dir.path().join("models/current.bin");
+    std::fs::write(&target, b"old model").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let link = dir.path().join("model.bin");
+    std::os::unix::fs::symlink("models/current.bin", &link).unwrap();
+    let r = train_to(&link);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is still a link");
+    let written = std::fs::read(&target).unwrap();
+    assert!(written.starts_with(b"BLTN"), "the link's target holds the new model");
+    assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600, "the mode is kept");
+    let temps: Vec<_> = std::fs::read_dir(dir.path().join("models")).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
+    assert_eq!(temps.len(), 1, "no temporary file is left beside the target: {temps:?}");
+}
+
+#[test]
+fn stale_temporary_models_older_than_a_day_are_cleaned_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let stale = dir.path().join(".bulletin-model-deadbeef.tmp");
+    let fresh = dir.path().join(".bulletin-model-cafe.tmp");
+    for path in [&stale, &fresh] {
+        std::fs::write(path, b"left by a killed run").unwrap();
+    }
+    let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 24 * 3600);
+    std::fs::File::options().write(true).open(&stale).unwrap().set_modified(two_days_ago).unwrap();
+    let r = train_to(&dir.path().join("model.bin"));
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(!stale.exists(), "the stale temporary file is removed");
+    assert!(fresh.exists(), "a recent one may belong to a running train and is kept");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Old-Mac line endings.
+
+fn split_lines(out: &str) -> Vec<SplitLine> {
+    out.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn a_page_with_lone_carriage_returns_is_cut_into_its_articles_even_when_streamed() {
+    let page = std::fs::read_to_string(root().join("data/samples/page-1.txt")).unwrap().replace("\r\n", "\n").replace('\n', "\r");
+    let unix = page.replace('\r', "\n");
+    // Megabytes of it: the streaming reader must cut at its headings, not by force.
+    let big = page.repeat((6 << 20) / page.len() + 1);
+    let dir = temp_with(&[("mac.txt", page.as_bytes()), ("unix.txt", unix.as_bytes()), ("big-mac.txt", big.as_bytes())]);
+    let (mac, unix) = (dir.path().join("mac.txt"), dir.path().join("unix.txt"));
+    let (r, u) = (run(&["split", "--format", "jsonl", s(&mac)]), run(&["split", "--format", "jsonl", s(&unix)]));
+    assert_eq!((r.code, u.code), (0, 0), "{}", r.err);
+    let (pieces, expected) = (split_lines(&r.out), split_lines(&u.out));
+    assert_eq!(pieces.len(), 7, "{}", r.out);
+    for (p, e) in pieces.iter().zip(&expected) {
+        assert_eq!((&p.title, &p.text, p.start, p.end), (&e.title, &e.text, e.start, e.end));
+    }
+    let r = run(&["split", "--format", "jsonl", "--max-piece-chars", "1000", s(&dir.path().join("big-mac.txt"))]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(!r.err.contains("without an article heading"), "{}", r.err);
+    assert_eq!(split_lines(&r.out).len(), bulletin_segmenter::split_page(&big).len());
+}
