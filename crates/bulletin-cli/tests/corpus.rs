@@ -5,7 +5,13 @@
 //! - `data/train/*.jsonl` and `data/test/*.jsonl` hold article records
 //!   (`{"id","batch","form","zone","title","text","labels","paragraph_labels"}`, optional `script`);
 //! - `data/test/paragraphs*.jsonl` hold single paragraphs (`{"id","batch","form","zone","text","labels"}`);
-//! - `data/themes.toml` is the taxonomy, `data/allowed_phrases.txt` the phrases that may recur.
+//! - `data/field/articles.jsonl` and `data/field/paragraphs.jsonl` are the field batch, a third split
+//!   written by other writers from the brief alone;
+//! - corpus-v2 records (the field batch and every training batch after [`LEGACY_BATCHES`]) also carry
+//!   `noise` (`clean`/`web`) and `topic` (a sub-topic code of `data/COVERAGE.md`), and may carry
+//!   `region` (`tw`/`hk`);
+//! - `data/themes.toml` is the taxonomy, `data/allowed_phrases.txt` the phrases that may recur,
+//!   `data/allowed_boilerplate.txt` web boilerplate that may recur in records marked `web`.
 //!
 //! Each check is a small function returning the problems it found as `file:line: id: …` lines, so the
 //! tests only assert that the lists are empty, and `checker_catches_planted_problems` proves on a
@@ -21,8 +27,24 @@ use std::sync::LazyLock;
 use bulletin_core::{ParagraphRecord, Record, Taxonomy};
 use serde_json::{Map, Value};
 
-/// The forms a record may name.
-const FORMS: [&str; 6] = ["news", "feature", "brief", "caption", "notice", "report"];
+/// The forms a record may name (`data/COVERAGE.md` section 8).
+const FORMS: [&str; 13] = [
+    "news",
+    "webnews",
+    "feature",
+    "brief",
+    "headline",
+    "caption",
+    "notice",
+    "policy",
+    "report",
+    "statistics",
+    "yearbook",
+    "workreport",
+    "interview",
+];
+/// Training batches written before corpus v2: they carry neither `noise` nor `topic`.
+const LEGACY_BATCHES: [&str; 5] = ["train-a", "train-b", "train-c", "train-d", "train-e"];
 /// The fallback label, which never goes with another one.
 const OTHER: &str = "other";
 /// Character n-gram length of the train/test near-duplicate check.
@@ -41,6 +63,7 @@ const SHOWN: usize = 20;
 enum Split {
     Train,
     Test,
+    Field,
 }
 
 /// Whether a line holds a whole article or a single paragraph.
@@ -64,6 +87,9 @@ struct Entry {
     form: String,
     zone: String,
     script: Option<String>,
+    noise: Option<String>,
+    topic: Option<String>,
+    region: Option<String>,
     title: String,
     text: String,
     labels: Vec<String>,
@@ -78,6 +104,15 @@ impl Entry {
         format!("{}: {}", self.loc, self.id)
     }
 
+    /// Whether the record was written for corpus v2 (and so must carry `noise` and `topic`).
+    fn is_v2(&self) -> bool {
+        self.split == Split::Field || (self.split == Split::Train && !LEGACY_BATCHES.contains(&self.batch.as_str()))
+    }
+
+    fn is_web(&self) -> bool {
+        self.noise.as_deref() == Some("web")
+    }
+
     /// Title and text with all whitespace removed, the unit of the overlap checks.
     fn squeezed(&self) -> Vec<char> {
         self.title.chars().chain(self.text.chars()).filter(|c| !c.is_whitespace()).collect()
@@ -90,6 +125,9 @@ struct Corpus {
     load_problems: Vec<String>,
     taxonomy: Taxonomy,
     allowed: Vec<String>,
+    boilerplate: Vec<String>,
+    /// Sub-topic codes of `data/COVERAGE.md` and the theme each belongs to.
+    topics: BTreeMap<String, &'static str>,
 }
 
 static CORPUS: LazyLock<Corpus> = LazyLock::new(|| {
@@ -97,9 +135,39 @@ static CORPUS: LazyLock<Corpus> = LazyLock::new(|| {
     let themes = fs::read_to_string(data.join("themes.toml")).expect("read data/themes.toml");
     let taxonomy = Taxonomy::from_toml(&themes).expect("data/themes.toml is a valid taxonomy");
     let allowed = fs::read_to_string(data.join("allowed_phrases.txt")).expect("read data/allowed_phrases.txt");
+    let boilerplate = fs::read_to_string(data.join("allowed_boilerplate.txt")).expect("read data/allowed_boilerplate.txt");
+    let coverage = fs::read_to_string(data.join("COVERAGE.md")).expect("read data/COVERAGE.md");
     let (entries, load_problems) = load_records(&data);
-    Corpus { entries, load_problems, taxonomy, allowed: parse_allowed(&allowed) }
+    Corpus {
+        entries,
+        load_problems,
+        taxonomy,
+        allowed: parse_allowed(&allowed),
+        boilerplate: parse_allowed(&boilerplate),
+        topics: parse_topics(&coverage),
+    }
 });
+
+/// The sub-topic codes of COVERAGE.md's tables (`| I-05 | …`), with their themes: `I` investment,
+/// `H` hightech, `F` financing, `T` transfer, `OE`/`ON` other.
+fn parse_topics(coverage: &str) -> BTreeMap<String, &'static str> {
+    coverage
+        .lines()
+        .filter_map(|line| {
+            let code = line.strip_prefix("| ")?.split(" |").next()?.trim();
+            let (prefix, number) = code.split_once('-')?;
+            let theme = match prefix {
+                "I" => "investment",
+                "H" => "hightech",
+                "F" => "financing",
+                "T" => "transfer",
+                "OE" | "ON" => OTHER,
+                _ => return None,
+            };
+            (number.len() == 2 && number.bytes().all(|b| b.is_ascii_digit())).then(|| (code.to_owned(), theme))
+        })
+        .collect()
+}
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data")
@@ -120,7 +188,7 @@ fn jsonl_files(dir: &Path) -> Vec<PathBuf> {
 fn load_records(data: &Path) -> (Vec<Entry>, Vec<String>) {
     let mut entries = Vec::new();
     let mut problems = Vec::new();
-    for (split, dir) in [(Split::Train, "train"), (Split::Test, "test")] {
+    for (split, dir) in [(Split::Train, "train"), (Split::Test, "test"), (Split::Field, "field")] {
         for path in jsonl_files(&data.join(dir)) {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
             let kind = if name.starts_with("paragraphs") { Kind::Paragraph } else { Kind::Article };
@@ -147,13 +215,17 @@ fn parse_line(loc: String, split: Split, kind: Kind, line: &str) -> Result<Entry
     let Some(object) = value.as_object() else {
         return Err(format!("{loc}: not a JSON object"));
     };
-    let required: &[&'static str] = match kind {
-        Kind::Article => &["id", "batch", "form", "zone", "title", "text", "labels", "paragraph_labels"],
-        Kind::Paragraph => &["id", "batch", "form", "zone", "text", "labels"],
-    };
-    let missing = required.iter().copied().filter(|key| !object.contains_key(*key)).collect();
     let string = |key: &str| string_field(object, key).map_err(|e| format!("{loc}: {e}"));
     let (batch, zone, form, script) = (string("batch")?, string("zone")?, string("form")?, string("script")?);
+    let (noise, topic, region) = (string("noise")?, string("topic")?, string("region")?);
+    let v2 = split == Split::Field || (split == Split::Train && !batch.as_deref().is_some_and(|b| LEGACY_BATCHES.contains(&b)));
+    let required: &[&'static str] = match (kind, v2) {
+        (Kind::Article, false) => &["id", "batch", "form", "zone", "title", "text", "labels", "paragraph_labels"],
+        (Kind::Article, true) => &["id", "batch", "form", "zone", "title", "text", "labels", "paragraph_labels", "noise", "topic"],
+        (Kind::Paragraph, false) => &["id", "batch", "form", "zone", "text", "labels"],
+        (Kind::Paragraph, true) => &["id", "batch", "form", "zone", "text", "labels", "noise"],
+    };
+    let missing = required.iter().copied().filter(|key| !object.contains_key(*key)).collect();
     let (id, title, text, labels, paragraphs, paragraph_labels) = match kind {
         Kind::Article => {
             let record = Record::from_json(line).map_err(|e| format!("{loc}: not an article record: {e}"))?;
@@ -177,6 +249,9 @@ fn parse_line(loc: String, split: Split, kind: Kind, line: &str) -> Result<Entry
         form: form.unwrap_or_default(),
         zone: zone.unwrap_or_default(),
         script,
+        noise,
+        topic,
+        region,
         title,
         text,
         labels,
@@ -220,8 +295,8 @@ fn label_problem(labels: &[String], taxonomy: &Taxonomy) -> Option<String> {
 }
 
 /// Schema of each record, and ids unique across the corpus.
-fn check_shape(entries: &[Entry], taxonomy: &Taxonomy) -> Vec<String> {
-    let mut problems: Vec<String> = entries.iter().flat_map(|e| entry_problems(e, taxonomy)).collect();
+fn check_shape(entries: &[Entry], taxonomy: &Taxonomy, topics: &BTreeMap<String, &str>) -> Vec<String> {
+    let mut problems: Vec<String> = entries.iter().flat_map(|e| entry_problems(e, taxonomy, topics)).collect();
     let mut first: HashMap<&str, &Entry> = HashMap::new();
     for entry in entries {
         if let Some(earlier) = first.insert(&entry.id, entry) {
@@ -231,7 +306,7 @@ fn check_shape(entries: &[Entry], taxonomy: &Taxonomy) -> Vec<String> {
     problems
 }
 
-fn entry_problems(entry: &Entry, taxonomy: &Taxonomy) -> Vec<String> {
+fn entry_problems(entry: &Entry, taxonomy: &Taxonomy, topics: &BTreeMap<String, &str>) -> Vec<String> {
     let name = entry.name();
     let mut problems = Vec::new();
     if !entry.missing.is_empty() {
@@ -247,6 +322,25 @@ fn entry_problems(entry: &Entry, taxonomy: &Taxonomy) -> Vec<String> {
     }
     if entry.script.as_deref().is_some_and(|s| s != "traditional") {
         problems.push(format!("{name}: script must be `traditional` or absent"));
+    }
+    if entry.noise.as_deref().is_some_and(|n| n != "clean" && n != "web") {
+        problems.push(format!("{name}: noise must be `clean` or `web`"));
+    }
+    if let Some(region) = entry.region.as_deref() {
+        if region != "tw" && region != "hk" {
+            problems.push(format!("{name}: region must be `tw`, `hk` or absent"));
+        } else if !is_traditional(entry) {
+            problems.push(format!("{name}: region `{region}` needs script `traditional`"));
+        }
+    }
+    if let Some(topic) = entry.topic.as_deref() {
+        match topics.get(topic) {
+            None => problems.push(format!("{name}: topic `{topic}` is not a code of data/COVERAGE.md")),
+            Some(theme) if entry.labels.first().is_some_and(|l| l != theme) => {
+                problems.push(format!("{name}: topic `{topic}` is a `{theme}` sub-topic but the primary label is `{}`", primary(entry)));
+            }
+            Some(_) => {}
+        }
     }
     if entry.text.trim().is_empty() {
         problems.push(format!("{name}: empty text"));
@@ -293,26 +387,32 @@ fn paragraph_label_problems(entry: &Entry, taxonomy: &Taxonomy) -> Vec<String> {
     problems
 }
 
-/// No batch and no zone on both sides of the split.
+/// No batch and no zone in two splits (train, test, field).
 fn check_independence(entries: &[Entry]) -> Vec<String> {
     let mut problems = on_both_sides(entries, "batch", |e| &e.batch);
     problems.extend(on_both_sides(entries, "zone", |e| &e.zone));
     problems
 }
 
-/// Values of `key` found in train and in test, with the first record of each side.
+fn split_name(split: usize) -> &'static str {
+    ["train", "test", "field"][split]
+}
+
+/// Values of `key` found in two splits, with the first record of each.
 fn on_both_sides<'a>(entries: &'a [Entry], what: &str, key: impl Fn(&'a Entry) -> &'a str) -> Vec<String> {
-    let mut sides: BTreeMap<&str, [Option<&Entry>; 2]> = BTreeMap::new();
+    let mut sides: BTreeMap<&str, [Option<&Entry>; 3]> = BTreeMap::new();
     for entry in entries {
-        sides.entry(key(entry)).or_default()[usize::from(entry.split == Split::Test)].get_or_insert(entry);
+        sides.entry(key(entry)).or_default()[entry.split as usize].get_or_insert(entry);
     }
-    sides
-        .into_iter()
-        .filter_map(|(value, side)| match side {
-            [Some(train), Some(test)] => Some(format!("{what} `{value}` is in train ({}) and in test ({})", train.name(), test.name())),
-            _ => None,
-        })
-        .collect()
+    let mut problems = Vec::new();
+    for (value, side) in sides {
+        for (a, b) in [(0, 1), (0, 2), (1, 2)] {
+            if let (Some(x), Some(y)) = (side[a], side[b]) {
+                problems.push(format!("{what} `{value}` is in {} ({}) and in {} ({})", split_name(a), x.name(), split_name(b), y.name()));
+            }
+        }
+    }
+    problems
 }
 
 /// Hashes a window of characters (`FxHash` steps, then a `splitmix64` finaliser for well-mixed low bits).
@@ -358,7 +458,8 @@ type HashKeyed<V> = HashMap<u64, V, BuildHasherDefault<PreHashed>>;
 /// inverted index over the test side.
 fn similar_pairs(entries: &[Entry], min: f64) -> Vec<(usize, usize, f64)> {
     let grams: Vec<Vec<u64>> = entries.iter().map(|e| window_set(&e.squeezed(), GRAM)).collect();
-    let tests: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].split == Split::Test).collect();
+    // The held-out side: test and field records.
+    let tests: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].split != Split::Train).collect();
     let mut postings: HashKeyed<Vec<usize>> = HashKeyed::default();
     for (slot, &t) in tests.iter().enumerate() {
         for &gram in &grams[t] {
@@ -392,8 +493,9 @@ fn jaccard_pairs(entries: &[Entry]) -> Vec<String> {
         .into_iter()
         .map(|(train, test, jaccard)| {
             format!(
-                "near-duplicate: train {} and test {} have character {GRAM}-gram Jaccard {jaccard:.2} (limit {MAX_JACCARD})",
+                "near-duplicate: train {} and {} {} have character {GRAM}-gram Jaccard {jaccard:.2} (limit {MAX_JACCARD})",
                 entries[train].name(),
+                split_name(entries[test].split as usize),
                 entries[test].name()
             )
         })
@@ -401,10 +503,29 @@ fn jaccard_pairs(entries: &[Entry]) -> Vec<String> {
 }
 
 /// Runs of [`RUN`] characters (whitespace removed, over title and text) found in more than
-/// [`MAX_RUN_RECORDS`] records, unless they contain an allowed phrase. Overlapping windows shared
-/// by the same records are reported once, as one longer run.
-fn repeated_runs(entries: &[Entry], allowed: &[String]) -> Vec<String> {
-    let texts: Vec<Vec<char>> = entries.iter().map(Entry::squeezed).collect();
+/// [`MAX_RUN_RECORDS`] records, unless they contain an allowed phrase; web boilerplate words never
+/// count in records marked `web`. Overlapping windows shared by the same records are reported
+/// once, as one longer run.
+fn repeated_runs(entries: &[Entry], allowed: &[String], boilerplate: &[String]) -> Vec<String> {
+    // In records marked `web`, each boilerplate word becomes a character of that record's own
+    // (from a private-use plane), so the word never joins a shared run: the text around it
+    // (titles in link lists, dates, site names) must still vary.
+    let texts: Vec<Vec<char>> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let squeezed = e.squeezed();
+            if !e.is_web() {
+                return squeezed;
+            }
+            let mark = char::from_u32(0xF_0000 + u32::try_from(i % 0xFFFD).unwrap_or(0)).unwrap_or('\u{FFFD}');
+            let mut text: String = squeezed.into_iter().collect();
+            for word in boilerplate {
+                text = text.replace(word.as_str(), &mark.to_string());
+            }
+            text.chars().collect()
+        })
+        .collect();
     let windows: Vec<Vec<u64>> = texts.iter().map(|t| window_set(t, RUN)).collect();
     // window hash → (first record holding it, number of records holding it)
     let mut holders: HashKeyed<(usize, usize)> = HashKeyed::default();
@@ -465,24 +586,58 @@ fn primary(entry: &Entry) -> &str {
     entry.labels.first().map_or("", String::as_str)
 }
 
-/// The sizes the spec asks for.
-fn minimum_sizes(entries: &[Entry]) -> Vec<String> {
-    let train: Vec<&Entry> = entries.iter().filter(|e| e.split == Split::Train).collect();
-    let test: Vec<&Entry> = entries.iter().filter(|e| e.split == Split::Test && e.kind == Kind::Article).collect();
-    let paragraphs = entries.iter().filter(|e| e.split == Split::Test && e.kind == Kind::Paragraph).count();
+fn is_web(entry: &Entry) -> bool {
+    entry.is_web()
+}
+
+fn is_economic_negative(entry: &Entry) -> bool {
+    entry.topic.as_deref().is_some_and(|t| t.starts_with("OE-"))
+}
+
+/// Forms of yearbooks, reports and policies.
+fn is_official(entry: &Entry) -> bool {
+    ["yearbook", "workreport", "report", "statistics", "policy"].contains(&entry.form.as_str())
+}
+
+/// The sizes corpus v2 asks for (issue: "Corpus v2 and a model that beats the peer").
+fn minimum_sizes(entries: &[Entry], topics: &BTreeMap<String, &str>) -> Vec<String> {
+    let articles = |split| entries.iter().filter(move |e| e.split == split && e.kind == Kind::Article);
+    let train: Vec<&Entry> = articles(Split::Train).collect();
+    let test: Vec<&Entry> = articles(Split::Test).collect();
+    let field: Vec<&Entry> = articles(Split::Field).collect();
+    let paragraphs = |split| entries.iter().filter(|e| e.split == split && e.kind == Kind::Paragraph).count();
+    let count = |set: &[&Entry], f: fn(&Entry) -> bool| set.iter().filter(|e| f(e)).count();
     let mut problems = Vec::new();
     let p = &mut problems;
-    at_least(p, "training articles", train.iter().filter(|e| e.kind == Kind::Article).count(), 600);
-    for (theme, min) in [("investment", 100), ("hightech", 100), ("financing", 100), ("transfer", 100), (OTHER, 150)] {
+    for (theme, min) in [("investment", 25), ("hightech", 25), ("financing", 25), ("transfer", 25), (OTHER, 50)] {
+        at_least(p, &format!("COVERAGE.md sub-topics of `{theme}`"), topics.values().filter(|t| **t == theme).count(), min);
+    }
+    at_least(p, "training articles", train.len(), 2500);
+    for (theme, min) in [("investment", 300), ("hightech", 300), ("financing", 300), ("transfer", 300), (OTHER, 800)] {
         let have = train.iter().filter(|e| primary(e) == theme).count();
         at_least(p, &format!("training articles with primary label `{theme}`"), have, min);
     }
-    at_least(p, "mixed-label training articles", train.iter().filter(|e| is_mixed(e)).count(), 60);
-    at_least(p, "traditional-character training records", train.iter().filter(|e| is_traditional(e)).count(), 40);
+    at_least(p, "economic hard negatives (OE-) in training", count(&train, is_economic_negative), 400);
+    at_least(p, "mixed-label training articles", count(&train, is_mixed), 250);
+    at_least(p, "traditional-character training records", count(&train, is_traditional), 250);
+    at_least(p, "Taiwan/Hong Kong vocabulary training records", train.iter().filter(|e| e.region.is_some()).count(), 125);
+    at_least(p, "training records with web noise", count(&train, is_web), 200);
+    at_least(p, "training records in yearbook, report or policy forms", count(&train, is_official), 150);
+    at_least(p, "training articles with paragraph labels", train.iter().filter(|e| e.paragraph_labels.is_some()).count(), train.len());
     at_least(p, "test articles", test.len(), 150);
-    at_least(p, "mixed-label test articles", test.iter().filter(|e| is_mixed(e)).count(), 30);
-    at_least(p, "traditional-character test articles", test.iter().filter(|e| is_traditional(e)).count(), 15);
-    at_least(p, "test paragraphs", paragraphs, 300);
+    at_least(p, "mixed-label test articles", count(&test, is_mixed), 30);
+    at_least(p, "traditional-character test articles", count(&test, is_traditional), 15);
+    at_least(p, "test paragraphs", paragraphs(Split::Test), 300);
+    at_least(p, "field articles", field.len(), 400);
+    at_least(p, "field paragraphs", paragraphs(Split::Field), 800);
+    // Shares in per cent of the field articles.
+    at_least(
+        p,
+        "economic hard negatives in the field batch (% of articles)",
+        100 * count(&field, is_economic_negative) / field.len().max(1),
+        30,
+    );
+    at_least(p, "mixed articles in the field batch (% of articles)", 100 * count(&field, is_mixed) / field.len().max(1), 20);
     at_least(p, "distinct zones", entries.iter().map(|e| &e.zone).collect::<BTreeSet<_>>().len(), 60);
     for year in 2018..=2026 {
         let year = year.to_string();
@@ -527,7 +682,7 @@ fn assert_none(what: &str, problems: &[String]) {
 fn records_are_well_formed() {
     let corpus = &*CORPUS;
     let mut problems = corpus.load_problems.clone();
-    problems.extend(check_shape(&corpus.entries, &corpus.taxonomy));
+    problems.extend(check_shape(&corpus.entries, &corpus.taxonomy, &corpus.topics));
     assert_none("record shape", &problems);
 }
 
@@ -541,19 +696,24 @@ fn train_and_test_are_independent() {
 
 #[test]
 fn no_templated_runs() {
-    assert_none("templating (15-character run in more than 5 records)", &repeated_runs(&CORPUS.entries, &CORPUS.allowed));
+    assert_none(
+        "templating (15-character run in more than 5 records)",
+        &repeated_runs(&CORPUS.entries, &CORPUS.allowed, &CORPUS.boilerplate),
+    );
 }
 
 #[test]
 fn corpus_meets_minimum_sizes() {
     let entries = &CORPUS.entries;
-    let problems = minimum_sizes(entries);
+    let problems = minimum_sizes(entries, &CORPUS.topics);
     if !problems.is_empty() {
         let subset = |split, kind| entries.iter().filter(|e| e.split == split && e.kind == kind).collect::<Vec<_>>();
         let sizes = [
             summary("train articles", &subset(Split::Train, Kind::Article)),
             summary("test articles", &subset(Split::Test, Kind::Article)),
             summary("test paragraphs", &subset(Split::Test, Kind::Paragraph)),
+            summary("field articles", &subset(Split::Field, Kind::Article)),
+            summary("field paragraphs", &subset(Split::Field, Kind::Paragraph)),
         ];
         assert_none(&format!("minimum size (corpus now: {})", sizes.join("; ")), &problems);
     }
@@ -561,12 +721,20 @@ fn corpus_meets_minimum_sizes() {
 
 /// A synthetic record whose text, apart from `extra`, is made of characters no other record uses.
 fn planted(n: u32, split: Split, zone: &str, extra: &str, paragraph_labels: usize) -> Entry {
+    planted_with(n, split, zone, extra, paragraph_labels, "clean")
+}
+
+fn planted_with(n: u32, split: Split, zone: &str, extra: &str, paragraph_labels: usize, noise: &str) -> Entry {
     let filler: String = (0..60).filter_map(|k| char::from_u32(0x4E00 + n * 100 + k)).collect();
-    let batch = if split == Split::Train { "train-z" } else { "test-z" };
+    let batch = match split {
+        Split::Train => "train-z",
+        Split::Test => "test-z",
+        Split::Field => "field-z",
+    };
     let line = serde_json::json!({
         "id": format!("{batch}-{n:03}"), "batch": batch, "form": "news", "zone": zone, "title": "",
         "text": format!("{filler}{extra}"), "labels": ["investment"],
-        "paragraph_labels": vec![vec!["investment"]; paragraph_labels],
+        "paragraph_labels": vec![vec!["investment"]; paragraph_labels], "noise": noise, "topic": "I-01",
     });
     parse_line(format!("planted.jsonl:{n}"), split, Kind::Article, &line.to_string()).expect("a planted record parses")
 }
@@ -575,6 +743,9 @@ fn planted(n: u32, split: Split, zone: &str, extra: &str, paragraph_labels: usiz
 fn checker_catches_planted_problems() {
     let taxonomy = Taxonomy::from_toml(&fs::read_to_string(data_dir().join("themes.toml")).unwrap()).unwrap();
     let allowed = parse_allowed("# comment\n本报讯\n");
+    let boilerplate = parse_allowed("上一篇\n");
+    let topics = parse_topics("| I-01 | 项目签约 | news |\n| OE-02 | rankings | brief |\n");
+    assert_eq!(topics.get("OE-02"), Some(&OTHER));
     let template = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰";
     let mut entries: Vec<Entry> = (1..=6).map(|n| planted(n, Split::Train, "甲区", template, 1)).collect();
     // Allowed: a run holding an allowed phrase, in six records.
@@ -586,9 +757,15 @@ fn checker_catches_planted_problems() {
     entries.push(near);
     entries.push(planted(15, Split::Test, "丁区", "\n第二段。", 1));
     let clean = planted(16, Split::Test, "戊区", "\n第二段。", 2);
-    assert_eq!(check_shape(std::slice::from_ref(&clean), &taxonomy), Vec::<String>::new());
+    assert_eq!(check_shape(std::slice::from_ref(&clean), &taxonomy, &topics), Vec::<String>::new());
+    // Web boilerplate may recur in six records marked `web`, not in clean ones.
+    let footer = "上一篇甲乙丙丁戊己庚辛壬癸子丑寅卯";
+    entries.extend((20..=25).map(|n| planted_with(n, Split::Train, "己区", footer, 1, "web")));
+    let mut clean_footer: Vec<Entry> =
+        (30..=35).map(|n| planted_with(n, Split::Train, "庚区", "上一篇天地玄黄宇宙洪荒日月盈昃", 1, "clean")).collect();
+    clean_footer[0].topic = Some("OE-02".to_owned());
 
-    let runs = repeated_runs(&entries, &allowed);
+    let runs = repeated_runs(&entries, &allowed, &boilerplate);
     assert_eq!(runs.len(), 1, "{runs:?}");
     assert!(runs[0].starts_with(&format!("6 records share «{template}»: planted.jsonl:1: train-z-001")), "{runs:?}");
 
@@ -596,11 +773,18 @@ fn checker_catches_planted_problems() {
     assert_eq!(pairs.len(), 1, "{pairs:?}");
     assert!(pairs[0].contains("train-z-013") && pairs[0].contains("test-z-014"), "{pairs:?}");
 
-    let shape = check_shape(&entries, &taxonomy);
+    let shape = check_shape(&entries, &taxonomy, &topics);
     assert_eq!(shape, ["planted.jsonl:15: test-z-015: 2 paragraphs but 1 paragraph_labels entries"]);
+    let runs = repeated_runs(&clean_footer, &allowed, &boilerplate);
+    assert_eq!(runs.len(), 1, "boilerplate in clean records is templating: {runs:?}");
+    let shape = check_shape(&clean_footer[..1], &taxonomy, &topics);
+    assert_eq!(shape, ["planted.jsonl:30: train-z-030: topic `OE-02` is a `other` sub-topic but the primary label is `investment`"]);
 
     entries.push(planted(17, Split::Test, "甲区", "", 1));
     let independence = check_independence(&entries);
     assert_eq!(independence.len(), 1, "{independence:?}");
     assert!(independence[0].starts_with("zone `甲区`"), "{independence:?}");
+    entries.push(planted(18, Split::Field, "乙区", "", 1));
+    let independence = check_independence(&entries);
+    assert!(independence.iter().any(|p| p.starts_with("zone `乙区` is in train") && p.contains("in field")), "{independence:?}");
 }
