@@ -46,6 +46,7 @@
 //! # }
 //! ```
 
+pub mod active;
 pub mod backends;
 pub mod calibration;
 mod counts;

@@ -127,6 +127,41 @@ fn f1(p: f64, r: f64) -> f64 {
     if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
 }
 
+/// The exact two-sided p-value of McNemar's test: given `b` pieces that only model A got right
+/// and `c` that only model B got right, the probability under equal accuracy (each such piece
+/// equally likely to favour either model) of a split at least as uneven as the one seen. 1 when
+/// there is no such piece.
+///
+/// ```
+/// use bulletin_classifier::metrics::mcnemar_p;
+///
+/// assert!((mcnemar_p(0, 0) - 1.0).abs() < 1e-12);
+/// assert!((mcnemar_p(5, 5) - 1.0).abs() < 1e-12);
+/// // 1 against 9: 2 × (1 + 10) / 2^10.
+/// assert!((mcnemar_p(1, 9) - 22.0 / 1024.0).abs() < 1e-12);
+/// ```
+#[must_use]
+pub fn mcnemar_p(b: u64, c: u64) -> f64 {
+    let n = b + c;
+    let k = b.min(c);
+    if n == 0 {
+        return 1.0;
+    }
+    // Σ_{i ≤ k} C(n, i) / 2^n, summed in log space (n may be large).
+    let ln_half_n = -(n as f64) * std::f64::consts::LN_2;
+    let mut ln_choose = 0.0; // ln C(n, 0)
+    let mut terms = Vec::with_capacity(usize::try_from(k + 1).unwrap_or(0));
+    for i in 0..=k {
+        if i > 0 {
+            ln_choose += ((n - i + 1) as f64).ln() - (i as f64).ln();
+        }
+        terms.push(ln_choose + ln_half_n);
+    }
+    let max = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let tail = max.exp() * terms.iter().map(|t| (t - max).exp()).sum::<f64>();
+    (2.0 * tail).min(1.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

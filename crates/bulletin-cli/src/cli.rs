@@ -33,6 +33,12 @@ pub enum Command {
     Merge(MergeArgs),
     /// Refit a model's confidence calibration on held-out labelled data (counts unchanged).
     Calibrate(CalibrateArgs),
+    /// Choose the unlabelled pieces to label next and write them as draft records.
+    Suggest(SuggestArgs),
+    /// List labelled records and paragraphs whose label looks wrong (confident learning).
+    Audit(AuditArgs),
+    /// Compare two models on labelled data: scores side by side and McNemar's test.
+    Compare(CompareArgs),
     /// List the classifier plugins.
     Classifiers,
 }
@@ -95,17 +101,47 @@ pub enum CalibrationArg {
     None,
 }
 
-/// Page inputs shared by `split`, `segment` and `classify`.
+/// How page inputs are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    /// By file name: `.html`/`.htm` files are HTML, other files and stdin page text.
+    Auto,
+    /// Page text (`# 标题` headings, paragraphs).
+    Text,
+    /// Saved web pages.
+    Html,
+    /// Corpus records, one JSON object per line (`id`, `title`, `text`); ids are kept.
+    Records,
+}
+
+/// Page inputs shared by `split`, `segment`, `classify` and `suggest`.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Bulletin pages to read; none or `-` reads standard input.
+    /// Pages or directories of pages; none or `-` reads standard input.
     #[arg(
-        value_name = "FILE",
-        long_help = "Bulletin pages to read. With no FILE, or when FILE is `-`, read standard input. \
+        value_name = "PATH",
+        long_help = "Bulletin pages to read: files, or directories read recursively in sorted order (hidden files and \
+        folders skipped; see --glob). With no PATH, or when PATH is `-`, read standard input. \
         Each file is read once and decoded on its own (UTF-8, GB18030/GBK, Big5 or UTF-16, detected); \
-        a file that fails is reported on stderr and the others are still processed (exit code 3)."
+        a file that fails, or a directory entry that cannot be read, is reported on stderr and the others are still processed (exit code 3)."
     )]
     pub files: Vec<PathBuf>,
+    /// Only read files matching this glob inside directories (repeatable; `!GLOB` excludes).
+    #[arg(
+        long,
+        value_name = "GLOB",
+        long_help = "Inside directories, read only the files whose path matches GLOB (gitignore syntax, case-insensitive; \
+        `*.txt` matches at any depth, `2023/**/*.html` below 2023/). May be repeated. `!GLOB` excludes. Default: *.txt, *.htm and \
+        *.html (*.jsonl with --input-format records); when every --glob excludes, the default still chooses the files. \
+        Files named on the command line are always read."
+    )]
+    pub glob: Vec<String>,
+    /// How to read the inputs: auto (by file name), text, html or records.
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto, long_help = "`auto`: files ending in .html or .htm are \
+        saved web pages, everything else (and stdin) page text. `html`: every input is HTML (read whole, at most 16 MiB each; \
+        the text is extracted and offsets refer to it). `text`: every input is page text. `records`: every input is corpus JSON \
+        Lines (`id`, `title`, `text`; labels are ignored), one article per record, and each piece keeps its record's `id`.")]
+    pub input_format: InputFormatArg,
     /// Decode every input with this encoding instead of detecting it.
     #[arg(
         long,
@@ -120,6 +156,11 @@ pub struct InputArgs {
         Protects memory and time against pages without any structure. Pages are read as streams: text running for more than 4N characters \
         (at least 1,048,576) without an article heading is cut into blocks of about that size, also with a warning, so memory stays bounded.")]
     pub max_piece_chars: u64,
+}
+
+/// The output format of the commands that print one record per piece.
+#[derive(Debug, Args)]
+pub struct FormatArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table, long_help = "Output format: `table` for people, `jsonl` one flat JSON object per piece and line, \
         `json` one array of the same objects.")]
@@ -131,6 +172,8 @@ pub struct InputArgs {
 pub struct SplitArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub output: FormatArgs,
     /// Cut into articles (default) or paragraphs.
     #[arg(long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: one piece per article or photo caption, section headings kept as lines of the text. \
         `paragraph`: one piece per paragraph, with its article's index, its number and its section heading.")]
@@ -142,6 +185,8 @@ pub struct SplitArgs {
 pub struct SegmentArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub output: FormatArgs,
     /// Cut into articles (default) or paragraphs.
     #[arg(long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: one piece per article or caption; `paragraph`: one piece per paragraph.")]
     pub granularity: GranularityArg,
@@ -169,6 +214,8 @@ pub struct SegmentArgs {
 pub struct ClassifyArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub output: FormatArgs,
     /// The model to use (default: the model embedded in the binary).
     #[arg(
         long,
@@ -210,6 +257,25 @@ pub struct ClassifyArgs {
         With N = 1 everything runs on one thread; with more, N threads tag the pieces while one more thread reads \
         the input and writes the output, which takes little time. The output is the same for every N.")]
     pub threads: Option<u64>,
+}
+
+/// Labelled inputs shared by the commands that read records.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Labelled JSONL files, directories of them, or `-` (standard input).
+    #[arg(long, value_name = "PATH", required = true, num_args = 1.., long_help = "Labelled records, one JSON object per line \
+        (article records; `eval`, `calibrate` and `compare` also take paragraph records, lines without `title` and `paragraph_labels`). \
+        A directory is read recursively in sorted order, its *.jsonl files (see --glob), hidden files and folders skipped; `-` reads \
+        standard input. May be repeated. Drafts of `bulletin suggest` (records with a `suggested` field) are left out with a warning.")]
+    pub data: Vec<PathBuf>,
+    /// Only read files matching this glob inside --data directories (repeatable).
+    #[arg(
+        long,
+        value_name = "GLOB",
+        long_help = "Inside --data directories, read only the files whose path matches GLOB \
+        (gitignore syntax, case-insensitive; `!GLOB` excludes). May be repeated. Default: *.jsonl."
+    )]
+    pub glob: Vec<String>,
 }
 
 /// Training flags shared by `train` and `eval --folds`.
@@ -261,10 +327,8 @@ pub struct TrainingArgs {
 /// `bulletin train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// JSONL files or directories of `*.jsonl` files.
-    #[arg(long, value_name = "PATH", required = true, num_args = 1.., long_help = "Labelled records, one JSON object per line. A directory means every `*.jsonl` \
-        file directly inside it (not recursive), in name order. May be repeated.")]
-    pub data: Vec<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Where to write the model (atomically).
     #[arg(
         long,
@@ -284,6 +348,13 @@ pub struct TrainArgs {
         paragraph_labels not matching the paragraphs) instead of reporting and skipping it."
     )]
     pub strict: bool,
+    /// Train on drafts of `bulletin suggest` too (records that still have `suggested`).
+    #[arg(
+        long,
+        long_help = "Records written by `bulletin suggest` carry a `suggested` field until someone has reviewed their labels \
+        and deleted it. They are left out, with a warning naming file:line, unless this flag is given."
+    )]
+    pub include_suggested: bool,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), long_help = "Featurise with N worker threads \
         (default: one per core) while one more thread reads and parses the JSON input. The model is the same for every N.")]
@@ -306,10 +377,8 @@ pub struct TrainArgs {
 /// `bulletin eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// JSONL files or directories of `*.jsonl` files.
-    #[arg(long, value_name = "PATH", required = true, num_args = 1.., long_help = "Labelled article records and paragraph records (lines without `title` \
-        and `paragraph_labels`). A directory means every `*.jsonl` file directly inside it, in name order.")]
-    pub data: Vec<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// The model to evaluate (default: the embedded model).
     #[arg(
         long,
@@ -404,9 +473,17 @@ pub struct CalibrateArgs {
     pub model: Option<PathBuf>,
     /// Held-out labelled JSONL files or directories of them.
     #[arg(long, value_name = "PATH", num_args = 1.., long_help = "Labelled records the model was NOT trained on (article records, \
-        with their paragraph labels, and paragraph records), as for `eval`. Articles of several paragraphs fit the article map, \
+        with their paragraph labels, and paragraph records), as for `eval`: files, directories (read recursively) or `-`. Articles of several paragraphs fit the article map, \
         paragraphs and one-paragraph pieces the passage map. ECE on this data before and after is reported.")]
     pub data: Vec<PathBuf>,
+    /// Only read files matching this glob inside --data directories (repeatable).
+    #[arg(
+        long,
+        value_name = "GLOB",
+        long_help = "Inside --data directories, read only the files whose path matches GLOB \
+        (gitignore syntax, case-insensitive; `!GLOB` excludes). May be repeated. Default: *.jsonl."
+    )]
+    pub glob: Vec<String>,
     /// Remove the calibration instead (scores become the classifier's own).
     #[arg(
         long,
@@ -418,4 +495,98 @@ pub struct CalibrateArgs {
     /// Where to write the recalibrated model (atomically).
     #[arg(long, value_name = "FILE", long_help = "The model file to write, atomically (temporary file, then rename).")]
     pub out: PathBuf,
+}
+
+/// `bulletin suggest`.
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The model whose uncertainty guides the choice (default: the embedded model).
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "The model trained on the labels so far. Its calibrated probabilities measure \
+        how unsure it is about each piece; a model without calibration (fewer than about 20 records per theme) borrows the \
+        embedded model's calibration maps to rank its pieces. Default: the embedded model."
+    )]
+    pub model: Option<PathBuf>,
+    /// How many pieces to choose.
+    #[arg(short = 'n', long = "count", value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..),
+        long_help = "Choose N pieces (fewer when the pool has fewer that are not near-duplicates of each other).")]
+    pub count: u64,
+    /// Choose articles (default) or paragraphs.
+    #[arg(long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: each draft is an article with its \
+        paragraph labels pre-filled; `paragraph`: each draft is one paragraph.")]
+    pub granularity: GranularityArg,
+    /// Seed that orders equally useful pieces.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 42,
+        long_help = "The choice is deterministic; the seed only orders pieces that \
+        are exactly equally useful (e.g. duplicates of one score)."
+    )]
+    pub seed: u64,
+    /// Where to write the draft records (JSON Lines, atomically).
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "The draft records, most useful first, in the corpus schema with the model's guesses \
+        as labels and a `suggested` field ({score, reason}). `train` leaves drafts out until their `suggested` field is deleted."
+    )]
+    pub out: PathBuf,
+    /// Summary format on stdout.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document.")]
+    pub format: ReportFormat,
+}
+
+/// `bulletin audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Folds of the out-of-fold predictions.
+    #[arg(long, value_name = "K", default_value_t = 5, value_parser = clap::value_parser!(u64).range(2..), long_help = "The article \
+        records are split into K folds stratified by primary label (as `eval --folds`); each fold is scored by a model trained on \
+        the other K−1, so no record is judged by a model that saw its label.")]
+    pub folds: u64,
+    /// How many suspicious labels to list.
+    #[arg(
+        short = 'n',
+        long = "count",
+        value_name = "N",
+        default_value_t = 50,
+        long_help = "List the N most certain label issues \
+        (0: all of them)."
+    )]
+    pub count: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document.")]
+    pub format: ReportFormat,
+    /// With --folds: train on articles, paragraphs or both (default).
+    #[arg(long, value_enum, default_value_t = TrainGranularityArg::Both, long_help = "The training granularity of the fold models.")]
+    pub granularity_train: TrainGranularityArg,
+    #[command(flatten)]
+    pub training: TrainingArgs,
+}
+
+/// `bulletin compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The first model (a file, or `default` for the embedded model).
+    #[arg(value_name = "MODEL_A", long_help = "A model file, or `default` for the model embedded in the binary.")]
+    pub model_a: String,
+    /// The second model (a file, or `default`).
+    #[arg(value_name = "MODEL_B", long_help = "A model file, or `default` for the model embedded in the binary.")]
+    pub model_b: String,
+    /// Compare on articles (default) or paragraphs.
+    #[arg(long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: each article record, truth = its \
+        first label; `paragraph`: each labelled paragraph and paragraph record.")]
+    pub granularity: GranularityArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document.")]
+    pub format: ReportFormat,
 }

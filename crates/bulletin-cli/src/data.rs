@@ -5,37 +5,35 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow, bail};
 use bulletin_core::{ParagraphRecord, Record, Taxonomy};
 
 use crate::report;
+use crate::walk::{self, Source};
 
-/// The `*.jsonl` files named by `--data`: files as given, directories expanded to the `*.jsonl`
-/// files directly inside them (not recursive), sorted by name.
-pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-        if meta.is_dir() {
-            let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
-                .with_context(|| format!("cannot list {}", path.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "jsonl") && p.is_file())
-                .collect();
-            inside.sort();
-            if inside.is_empty() {
-                report::warn(format_args!("{}: no *.jsonl file in this directory", path.display()));
-            }
-            files.extend(inside);
-        } else {
-            files.push(path.clone());
-        }
+/// The inputs named by `--data`: `-` for standard input (once at most), files as given,
+/// directories read recursively (see [`crate::walk`]) for `globs`, by default `*.jsonl`.
+pub fn expand_paths(paths: &[PathBuf], globs: &[String]) -> Result<Vec<Source>> {
+    if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        bail!("--data - (standard input) may be given once only");
     }
-    Ok(files)
+    walk::expand(paths, globs, walk::DATA_GLOBS)
 }
+
+/// Whether drafts written by `bulletin suggest` (records that still carry `suggested`) are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drafts {
+    /// Skipped with a warning naming `file:line` (the default: drafts must not train by accident).
+    Exclude,
+    /// Read like reviewed records (`train --include-suggested`).
+    Include,
+}
+
+/// Draft warnings printed one by one before a summary takes over.
+const DRAFT_WARNINGS: u64 = 10;
 
 /// One valid line.
 #[derive(Debug)]
@@ -72,50 +70,119 @@ pub struct RecordReader<'t> {
     /// appeared. Kept compact: a training run over millions of records holds every id.
     seen: HashMap<Box<str>, (u32, u32)>,
     seen_files: Vec<String>,
+    drafts: Drafts,
     /// Valid records read.
     pub read: u64,
     /// Lines skipped as defective.
     pub skipped: u64,
+    /// Drafts of `bulletin suggest` met (skipped unless included).
+    pub draft_lines: u64,
+    /// Inputs that could not be read (reported).
+    pub failed_inputs: usize,
+    /// Inputs read to their end.
+    pub read_inputs: usize,
 }
 
 impl<'t> RecordReader<'t> {
     /// A reader checking labels against `taxonomy`. With `paragraph_records`, lines without
     /// `title` and `paragraph_labels` are read as [`Item::Paragraph`].
     pub fn new(taxonomy: &'t Taxonomy, strict: bool, paragraph_records: bool) -> Self {
-        Self { taxonomy, strict, paragraph_records, seen: HashMap::new(), seen_files: Vec::new(), read: 0, skipped: 0 }
+        Self {
+            taxonomy,
+            strict,
+            paragraph_records,
+            seen: HashMap::new(),
+            seen_files: Vec::new(),
+            drafts: Drafts::Exclude,
+            read: 0,
+            skipped: 0,
+            draft_lines: 0,
+            failed_inputs: 0,
+            read_inputs: 0,
+        }
     }
 
-    /// Reads every line of `files`, calling `each` with each valid item and the bytes read so far
-    /// in the current file.
-    pub fn read_files(&mut self, files: &[PathBuf], mut each: impl FnMut(Item, u64) -> Result<()>) -> Result<()> {
-        for path in files {
-            self.read_file(path, &mut each)?;
+    /// The same reader, reading drafts of `bulletin suggest` as `drafts` says.
+    #[must_use]
+    pub fn with_drafts(mut self, drafts: Drafts) -> Self {
+        self.drafts = drafts;
+        self
+    }
+
+    /// Reads every line of `sources`, calling `each` with each valid item, where it is, and the
+    /// bytes read so far in the current input. An input that cannot be read is reported and
+    /// counted in `failed_inputs` (exit code 3); fatal errors (a label outside the taxonomy,
+    /// `--strict`, the callback's) stop everything.
+    pub fn read_sources(&mut self, sources: &[Source], mut each: impl FnMut(Item, &Location, u64) -> Result<()>) -> Result<()> {
+        for source in sources {
+            let outcome = match source {
+                Source::Unreadable(..) => Err(source.error().unwrap_or_else(|| anyhow!("cannot read {}", source.name()))),
+                Source::Stdin => self.read_one(&mut std::io::stdin().lock(), "-", &mut each)?,
+                Source::File(path) => match File::open(path) {
+                    Ok(file) if file.metadata().is_ok_and(|m| m.is_dir()) => {
+                        Err(anyhow!("cannot read {}: it is a directory", path.display()))
+                    }
+                    Ok(file) => {
+                        let mut file = bulletin_test_hooks::wrap_read(file, path);
+                        self.read_one(&mut file, &path.display().to_string(), &mut each)?
+                    }
+                    Err(err) => Err(anyhow!(err).context(format!("cannot read {}", path.display()))),
+                },
+            };
+            match outcome {
+                Ok(()) => self.read_inputs += 1,
+                Err(err) => {
+                    report::error(&err);
+                    self.failed_inputs += 1;
+                }
+            }
         }
         Ok(())
     }
 
-    fn read_file(&mut self, path: &Path, each: &mut impl FnMut(Item, u64) -> Result<()>) -> Result<()> {
-        let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-        if file.metadata().is_ok_and(|m| m.is_dir()) {
-            bail!("cannot read {}: it is a directory", path.display());
+    /// Ends the reading: sums up the drafts left out beyond those listed one by one, and
+    /// returns the exit code of the inputs (3 when some failed).
+    pub fn finish(&self) -> crate::exit::ExitCode {
+        if self.drafts == Drafts::Exclude && self.draft_lines > DRAFT_WARNINGS {
+            report::warn(format_args!(
+                "{} drafts of `bulletin suggest` excluded in all ({} more than listed); review them and delete their `suggested` field",
+                self.draft_lines,
+                self.draft_lines - DRAFT_WARNINGS
+            ));
         }
-        let mut reader = BufReader::new(file);
+        crate::exit::ExitCode::for_inputs(self.failed_inputs, self.read_inputs)
+    }
+
+    /// Reads one input. Outer error: fatal; inner: this input failed (read error).
+    fn read_one(
+        &mut self,
+        input: &mut dyn Read,
+        name: &str,
+        each: &mut impl FnMut(Item, &Location, u64) -> Result<()>,
+    ) -> Result<Result<()>> {
+        let mut reader = BufReader::new(input);
         let mut buf = Vec::new();
         let mut line = 0;
         let mut bytes = 0u64;
         loop {
             buf.clear();
-            let n = reader.read_until(b'\n', &mut buf).with_context(|| format!("cannot read {}", path.display()))?;
+            let n = match reader.read_until(b'\n', &mut buf) {
+                Ok(n) => n,
+                Err(err) => {
+                    let what = if name == "-" { "cannot read standard input".to_owned() } else { format!("cannot read {name}") };
+                    return Ok(Err(anyhow!(err).context(what)));
+                }
+            };
             if n == 0 {
-                return Ok(());
+                return Ok(Ok(()));
             }
             line += 1;
             bytes += n as u64;
-            let at = Location { file: path.display().to_string(), line };
+            let at = Location { file: name.to_owned(), line };
             match self.parse_line(&buf, &at)? {
                 Ok(Some(item)) => {
                     self.read += 1;
-                    each(item, bytes)?;
+                    each(item, &at, bytes)?;
                 }
                 Ok(None) => {}
                 Err(reason) => {
@@ -142,6 +209,18 @@ impl<'t> RecordReader<'t> {
             Err(e) => return Ok(Err(format!("malformed JSON: {e}"))),
         };
         let Some(object) = value.as_object() else { return Ok(Err("not a JSON object".to_owned())) };
+        if object.contains_key("suggested") {
+            self.draft_lines += 1;
+            if self.drafts == Drafts::Exclude {
+                if self.draft_lines <= DRAFT_WARNINGS {
+                    report::warn(format_args!(
+                        "{at}: a draft of `bulletin suggest` (it still has a `suggested` field); excluded. Review its labels and \
+                         delete that field, or pass --include-suggested"
+                    ));
+                }
+                return Ok(Ok(None));
+            }
+        }
         let is_paragraph = self.paragraph_records && !object.contains_key("title") && !object.contains_key("paragraph_labels");
         let item = if is_paragraph {
             match serde_json::from_value::<ParagraphRecord>(value) {

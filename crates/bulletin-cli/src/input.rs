@@ -27,32 +27,29 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use bulletin_core::{Granularity, Piece};
-use bulletin_segmenter::{SegmenterError, detect_encoding, is_utf16, split_page_with};
+use bulletin_segmenter::{MAX_HTML_BYTES, SegmenterError, decode_html, detect_encoding, html_to_page, is_utf16, split_page_with};
 use encoding_rs::{Decoder, DecoderResult, Encoding, UTF_8};
 
+use crate::cli::{InputArgs, InputFormatArg};
 use crate::exit::ExitCode;
-use crate::report;
+use crate::{records, report, walk};
 
 /// Bytes read at a time; the encoding is decided on the first chunk.
 const CHUNK: usize = 1 << 20;
 
-/// Where a page comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// Standard input (`-` or no file).
-    Stdin,
-    /// A path as given on the command line.
-    File(PathBuf),
-}
+pub use crate::walk::Source;
 
-impl Source {
-    /// The name printed in messages and in the `source` field: the path as given, `-` for stdin.
-    pub fn name(&self) -> String {
-        match self {
-            Self::Stdin => "-".to_owned(),
-            Self::File(p) => p.display().to_string(),
-        }
-    }
+/// How inputs are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    /// By file name: `.html` and `.htm` files are HTML, everything else (and stdin) page text.
+    Auto,
+    /// Page text.
+    Text,
+    /// HTML (saved web pages).
+    Html,
+    /// Corpus records, one JSON object per line (`id`, `title`, `text`).
+    Records,
 }
 
 /// Validated page inputs.
@@ -66,10 +63,13 @@ pub struct InputConfig {
     pub max_piece_chars: usize,
     /// Article or paragraph pieces.
     pub granularity: Granularity,
+    /// How the inputs are read.
+    pub format: InputFormat,
 }
 
 impl InputConfig {
     /// Validates the raw arguments: an unknown `--encoding` label is an error up front.
+    /// Directories are read with the default page globs.
     pub fn new(files: &[PathBuf], encoding: Option<String>, max_piece_chars: u64, granularity: Granularity) -> Result<Self> {
         let encoding = match encoding {
             Some(label) => Some(
@@ -79,13 +79,40 @@ impl InputConfig {
             ),
             None => None,
         };
-        let sources = if files.is_empty() {
-            vec![Source::Stdin]
-        } else {
-            files.iter().map(|f| if f.as_os_str() == "-" { Source::Stdin } else { Source::File(f.clone()) }).collect()
-        };
+        let sources = if files.is_empty() { vec![Source::Stdin] } else { walk::expand(files, &[], walk::PAGE_GLOBS)? };
         let max_piece_chars = usize::try_from(max_piece_chars).unwrap_or(usize::MAX);
-        Ok(Self { sources, encoding, max_piece_chars, granularity })
+        Ok(Self { sources, encoding, max_piece_chars, granularity, format: InputFormat::Auto })
+    }
+
+    /// The inputs of the shared page flags.
+    pub fn from_args(args: &InputArgs, granularity: Granularity) -> Result<Self> {
+        let mut config = Self::new(&[], args.encoding.clone(), args.max_piece_chars, granularity)?;
+        config.format = match args.input_format {
+            InputFormatArg::Auto => InputFormat::Auto,
+            InputFormatArg::Text => InputFormat::Text,
+            InputFormatArg::Html => InputFormat::Html,
+            InputFormatArg::Records => InputFormat::Records,
+        };
+        let defaults = if config.format == InputFormat::Records { walk::DATA_GLOBS } else { walk::PAGE_GLOBS };
+        if !args.files.is_empty() {
+            config.sources = walk::expand(&args.files, &args.glob, defaults)?;
+        }
+        Ok(config)
+    }
+
+    /// How `source` is read.
+    fn format_of(&self, source: &Source) -> InputFormat {
+        match (self.format, source) {
+            (InputFormat::Auto, Source::File(path)) => {
+                let html = path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+                if html { InputFormat::Html } else { InputFormat::Text }
+            }
+            (InputFormat::Auto, _) => InputFormat::Text,
+            (format, _) => format,
+        }
     }
 }
 
@@ -156,13 +183,16 @@ fn read_all(config: &InputConfig, emit: &mut dyn FnMut(Event) -> Result<()>) -> 
 /// inner one fails this input only.
 fn read_source(source: &Source, config: &InputConfig, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<Result<()>> {
     let name = source.name();
+    let format = config.format_of(source);
     match source {
+        Source::Unreadable(..) => {
+            emit(Event::Flush)?;
+            Ok(Err(source.error().unwrap_or_else(|| anyhow!("cannot read {name}"))))
+        }
         Source::Stdin => {
             let stdin = io::stdin();
             let mut reader = stdin.lock();
-            let mut stream = PageStream::new(name, config);
-            let read = stream.run(&mut reader, emit)?;
-            stream.outcome(read, emit)
+            read_stream(&mut reader, name, format, config, emit)
         }
         Source::File(path) => {
             let (mut file, before) = match open(path) {
@@ -172,14 +202,73 @@ fn read_source(source: &Source, config: &InputConfig, emit: &mut dyn FnMut(Event
                     return Ok(Err(err));
                 }
             };
-            let mut stream = PageStream::new(name, config);
-            let read = {
+            let (outcome, bytes_read) = {
                 let mut reader = bulletin_test_hooks::wrap_read(&mut file, path);
-                stream.run(&mut reader, emit)?
+                let mut counted = CountingReader { inner: &mut reader, bytes: 0 };
+                let outcome = read_stream(&mut counted, name, format, config, emit)?;
+                (outcome, counted.bytes)
             };
-            if read.is_ok() {
-                warn_if_changed(path, &before, stream.bytes_read);
+            if outcome.is_ok() {
+                warn_if_changed(path, &before, bytes_read);
             }
+            Ok(outcome)
+        }
+    }
+}
+
+/// A reader that counts the bytes it gave.
+struct CountingReader<'r> {
+    inner: &'r mut dyn Read,
+    bytes: u64,
+}
+
+impl Read for CountingReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads one input in its format.
+fn read_stream(
+    reader: &mut dyn Read,
+    name: String,
+    format: InputFormat,
+    config: &InputConfig,
+    emit: &mut dyn FnMut(Event) -> Result<()>,
+) -> Result<Result<()>> {
+    match format {
+        InputFormat::Records => {
+            let mut pieces = 0;
+            let read = records::read(reader, &name, config.granularity, config.max_piece_chars, &mut |pieces_batch| {
+                pieces += pieces_batch.len();
+                emit(Event::Pieces(PageInfo { source: name.clone(), encoding: UTF_8.name() }, pieces_batch))
+            })?;
+            let page = PageInfo { source: name.clone(), encoding: UTF_8.name() };
+            match read {
+                Ok(0) => {
+                    report::note(format_args!("{name}: no record"));
+                    Ok(Ok(()))
+                }
+                Ok(_) => {
+                    emit(Event::End(page, pieces))?;
+                    Ok(Ok(()))
+                }
+                Err(err) => {
+                    emit(Event::Flush)?;
+                    Ok(Err(err))
+                }
+            }
+        }
+        InputFormat::Html => {
+            let mut stream = PageStream::new(name, config);
+            let read = stream.run_html(reader, emit)?;
+            stream.outcome(read, emit)
+        }
+        InputFormat::Text | InputFormat::Auto => {
+            let mut stream = PageStream::new(name, config);
+            let read = stream.run(reader, emit)?;
             stream.outcome(read, emit)
         }
     }
@@ -334,6 +423,52 @@ impl<'c> PageStream<'c> {
         Ok(Ok(()))
     }
 
+    /// Reads a whole HTML page (at most [`MAX_HTML_BYTES`]), decodes it with its charset
+    /// declaration as a hint, extracts its text and splits that. Outer error: the output
+    /// failed; inner: the input did.
+    fn run_html(&mut self, reader: &mut dyn Read, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<Result<()>> {
+        let name = self.page.source.clone();
+        let mut bytes = Vec::new();
+        let limit = MAX_HTML_BYTES as u64;
+        if let Err(err) = reader.take(limit + 1).read_to_end(&mut bytes) {
+            let what = if name == "-" { "cannot read standard input".to_owned() } else { format!("cannot read {name}") };
+            return Ok(Err(anyhow!(err).context(what)));
+        }
+        self.bytes_read = bytes.len() as u64;
+        if bytes.len() as u64 > limit {
+            return Ok(Err(anyhow!("{name}: an HTML page is read whole and may hold at most {} MiB", MAX_HTML_BYTES >> 20)));
+        }
+        let forced = self.config.encoding.map(Encoding::name);
+        let decoded = match decode_html(&bytes, forced) {
+            Ok(d) => d,
+            Err(err) => return Ok(Err(anyhow!(err).context(format!("{name}: cannot decode")))),
+        };
+        drop(bytes);
+        if let Some(hint) = decoded.hint.filter(|h| !h.used) {
+            report::warn(format_args!(
+                "{name}: the page declares charset {} but its bytes are {}; decoded as {}",
+                hint.declared, decoded.decoded.encoding, decoded.decoded.encoding
+            ));
+        }
+        let text = match html_to_page(&decoded.decoded.text) {
+            Ok(text) => text,
+            Err(err) => return Ok(Err(anyhow!(err).context(format!("cannot read {name}")))),
+        };
+        self.page.encoding = decoded.decoded.encoding;
+        self.chars = text.chars().count();
+        self.pending_chars = self.chars;
+        self.any_text = !text.trim().is_empty();
+        self.pending = text;
+        self.cut(false, emit)?;
+        self.cut(true, emit)?;
+        if !self.any_text {
+            report::note(format_args!("{name}: no text"));
+            return Ok(Ok(()));
+        }
+        emit(Event::End(self.page.clone(), self.pieces))?;
+        Ok(Ok(()))
+    }
+
     /// Decodes the next chunk onto `pending`, deciding the encoding on the first one.
     fn decode(&mut self, bytes: &[u8], eof: bool) -> Result<(), SegmenterError> {
         let first = self.decoder.is_none();
@@ -476,7 +611,7 @@ fn fill(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// Cuts a piece's text to its first `max` chars, with a warning.
-fn truncate_piece(piece: &mut Piece, max: usize, source: &str) {
+pub(crate) fn truncate_piece(piece: &mut Piece, max: usize, source: &str) {
     if let Some((byte, _)) = piece.text.char_indices().nth(max) {
         let chars = piece.text.chars().count();
         report::warn(format_args!(

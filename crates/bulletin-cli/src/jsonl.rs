@@ -9,10 +9,13 @@ use serde::ser::{SerializeMap, Serializer};
 
 /// `split`: one piece.
 ///
-/// `{"source","encoding","index","kind","title","byline","credit","text","start","end","article_index","paragraph","section"}`
+/// `{"source","id","encoding","index","kind","title","byline","credit","text","start","end","article_index","paragraph","section"}`
+///
+/// `id` is always present: the record's id with `--input-format records`, `null` for pages.
 #[derive(Debug, Serialize)]
 pub struct PieceRecord<'a> {
     source: &'a str,
+    id: Option<&'a str>,
     encoding: &'a str,
     index: usize,
     kind: &'static str,
@@ -32,6 +35,7 @@ impl<'a> PieceRecord<'a> {
     pub fn new(source: &'a str, encoding: &'a str, piece: &'a Piece) -> Self {
         Self {
             source,
+            id: piece.id.as_deref(),
             encoding,
             index: piece.index,
             kind: piece.kind.as_str(),

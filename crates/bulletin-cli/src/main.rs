@@ -12,7 +12,9 @@ mod jsonl;
 mod model;
 mod output;
 mod plot;
+mod records;
 mod report;
+mod walk;
 
 use std::io;
 
@@ -41,6 +43,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Classify(args) => cmd::classify::run(&cmd::classify::ClassifyConfig::new(args)?),
         Command::Merge(args) => cmd::merge::run(&cmd::merge::MergeConfig::new(args)?),
         Command::Calibrate(args) => cmd::calibrate::run(&cmd::calibrate::CalibrateConfig::new(args)?),
+        Command::Suggest(args) => cmd::suggest::run(&cmd::suggest::SuggestConfig::new(&args)?),
+        Command::Audit(args) => cmd::audit::run(&cmd::audit::AuditConfig::new(&args)?),
+        Command::Compare(args) => cmd::compare::run(&cmd::compare::CompareConfig::new(&args)?),
         Command::Classifiers => cmd::classifiers::run(),
         Command::Eval(args) => cmd::eval::run(&cmd::eval::EvalConfig::new(args)?),
         Command::Inspect(args) => cmd::inspect::run(&cmd::inspect::InspectConfig::new(args)),

@@ -120,6 +120,7 @@ impl SplitLine {
     fn expected(source: &str, encoding: &str, p: &Piece) -> Self {
         Self {
             source: source.to_owned(),
+            id: None,
             encoding: encoding.to_owned(),
             index: p.index,
             kind: p.kind.as_str().to_owned(),

@@ -78,6 +78,10 @@ pub struct Piece {
     pub paragraph: Option<usize>,
     /// At paragraph granularity, the section heading the paragraph sits under, if any.
     pub section: Option<String>,
+    /// The id of the corpus record the piece comes from (`classify --input-format records`);
+    /// `None` for pieces of pages.
+    #[serde(default)]
+    pub id: Option<String>,
 }
 
 impl Piece {
@@ -96,6 +100,7 @@ impl Piece {
             article_index: None,
             paragraph: None,
             section: None,
+            id: None,
         }
     }
 }

@@ -29,6 +29,14 @@ pub enum SegmenterError {
         /// Characters in the decoded text, replacements included.
         total: usize,
     },
+    /// An HTML page whose elements may nest deeper than the parser handles in reasonable time.
+    #[error("the HTML page nests up to {depth} elements deep (at most {limit} are read)")]
+    HtmlTooDeep {
+        /// The nesting estimated from its tags.
+        depth: usize,
+        /// [`MAX_HTML_DEPTH`](crate::html::MAX_HTML_DEPTH).
+        limit: usize,
+    },
     /// A lexicon line (or, for the entries of
     /// [`SegmentSettings::user_lexicon`](bulletin_core::SegmentSettings), an entry counted from 1)
     /// that is not a valid `word freq [tag]` entry.

@@ -44,6 +44,7 @@
 
 mod decode;
 mod error;
+pub mod html;
 mod lexicon;
 mod normalize;
 mod segment;
@@ -51,6 +52,7 @@ mod split;
 
 pub use decode::{Decoded, Detection, decode, detect_encoding, is_utf16};
 pub use error::{LexiconProblem, SegmenterError};
+pub use html::{MAX_HTML_BYTES, decode_html, html_to_page};
 pub use lexicon::{DOMAIN_LEXICON, parse_lexicon};
 pub use segment::{
     Analysis, BOILERPLATE_STOPWORDS, DATE, Feature, JIEBA_VERSION, MAX_LEXICON_FREQ, MONEY, NUM, PCT, Pipeline, Token, YEAR,

@@ -9,6 +9,7 @@
 //! |---|---|
 //! | `BULLETIN_TEST_FAIL_READ=SUBSTRING` | reading a page file whose path contains `SUBSTRING` fails with an I/O error after its first successful read |
 //! | `BULLETIN_TEST_GROW_WHILE_READ=SUBSTRING` | after the first read of such a file, a line is appended to it |
+//! | `BULLETIN_TEST_FAIL_LIST=SUBSTRING` | listing a directory met while reading a directory of inputs, whose path contains `SUBSTRING`, fails with an I/O error |
 //! | `BULLETIN_TEST_HOLD_BEFORE_RENAME_MS=N` | an atomic write pauses N ms between syncing the temporary file and renaming it |
 //!
 //! Without the `enabled` feature every function here does nothing and reads no environment
@@ -25,6 +26,8 @@ use std::path::Path;
 pub const FAIL_READ: &str = "BULLETIN_TEST_FAIL_READ";
 /// `BULLETIN_TEST_GROW_WHILE_READ`.
 pub const GROW_WHILE_READ: &str = "BULLETIN_TEST_GROW_WHILE_READ";
+/// `BULLETIN_TEST_FAIL_LIST`.
+pub const FAIL_LIST: &str = "BULLETIN_TEST_FAIL_LIST";
 /// `BULLETIN_TEST_HOLD_BEFORE_RENAME_MS`.
 pub const HOLD_BEFORE_RENAME_MS: &str = "BULLETIN_TEST_HOLD_BEFORE_RENAME_MS";
 
@@ -81,6 +84,17 @@ impl<R: Read> Read for Hooked<R> {
             self.inner.read(buf)
         }
     }
+}
+
+/// The injected error of listing the directory `path` (`BULLETIN_TEST_FAIL_LIST`), if any.
+#[cfg_attr(not(feature = "enabled"), expect(unused_variables, reason = "the path only matters when the hooks are enabled"))]
+#[must_use]
+pub fn list_error(path: &Path) -> Option<io::Error> {
+    #[cfg(feature = "enabled")]
+    if enabled::wanted(FAIL_LIST, path) {
+        return Some(io::Error::other(format!("injected listing failure ({FAIL_LIST})")));
+    }
+    None
 }
 
 /// Called between syncing a temporary file and renaming it over its target: sleeps for

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use crate::cli::CalibrateArgs;
 use crate::data::{self, Item, RecordReader};
 use crate::exit::ExitCode;
+use crate::walk::Source;
 use crate::{model, report};
 
 /// Validated `calibrate` options.
@@ -21,8 +22,8 @@ use crate::{model, report};
 pub struct CalibrateConfig {
     /// The model; `None` for the embedded one.
     pub model: Option<PathBuf>,
-    /// Held-out labelled JSONL files.
-    pub files: Vec<PathBuf>,
+    /// Held-out labelled inputs.
+    pub files: Vec<Source>,
     /// Where to write the recalibrated model, checked against the inputs.
     pub out: OutFile,
     /// Remove the calibration instead of fitting one.
@@ -39,7 +40,7 @@ impl CalibrateConfig {
         // replace the input before a failure could be reported; write elsewhere, then rename).
         let inputs: Vec<&Path> = args.model.iter().chain(&args.data).map(PathBuf::as_path).collect();
         let out = OutFile::new(&args.out, &inputs).context("invalid --out")?;
-        Ok(Self { model: args.model, files: data::expand_paths(&args.data)?, out, none: args.none })
+        Ok(Self { model: args.model, files: data::expand_paths(&args.data, &args.glob)?, out, none: args.none })
     }
 }
 
@@ -64,7 +65,7 @@ pub fn run(config: &CalibrateConfig) -> Result<ExitCode> {
     // paragraphs, and paragraph records.
     let mut inputs: Vec<(String, String, PieceShape, usize)> = Vec::new();
     let mut reader = RecordReader::new(&taxonomy, false, true);
-    reader.read_files(&config.files, |item, _| {
+    reader.read_sources(&config.files, |item, _, _| {
         match item {
             Item::Article(r) => {
                 let shape = if r.paragraphs().count() > 1 { PieceShape::Article } else { PieceShape::Passage };
@@ -87,6 +88,7 @@ pub fn run(config: &CalibrateConfig) -> Result<ExitCode> {
         }
         Ok(())
     })?;
+    let code = reader.finish();
     if inputs.is_empty() {
         bail!("no labelled piece to calibrate on in the data");
     }
@@ -118,7 +120,7 @@ pub fn run(config: &CalibrateConfig) -> Result<ExitCode> {
     if calibration.article_pieces + calibration.passage_pieces < 200 {
         report::note(format_args!("fewer than 200 labelled pieces: the maps are rough; add held-out data and run calibrate again"));
     }
-    Ok(ExitCode::Success)
+    Ok(code)
 }
 
 /// Reliability of `pieces` under `calibration` (the model's own scores without one).

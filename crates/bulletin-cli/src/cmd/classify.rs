@@ -73,15 +73,15 @@ impl ClassifyConfig {
         }
         let granularity = super::granularity(args.granularity);
         let sort_by_confidence = args.sort == SortArg::Confidence;
-        if sort_by_confidence && args.input.format != Format::Table {
+        if sort_by_confidence && args.output.format != Format::Table {
             bail!(
                 "--sort confidence orders table rows; JSON output stays in input order (sort it with e.g. `jq -s 'sort_by(.confidence)'`)"
             );
         }
         Ok(Self {
             sort_by_confidence,
-            input: InputConfig::new(&args.input.files, args.input.encoding, args.input.max_piece_chars, granularity)?,
-            format: args.input.format,
+            input: InputConfig::from_args(&args.input, granularity)?,
+            format: args.output.format,
             model: args.model,
             options: TagOptions::default().with_min_confidence(args.min_confidence).with_explain(args.explain),
             threads: args.threads.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX)),

@@ -17,6 +17,7 @@ use crate::cli::{EvalArgs, ReportFormat};
 use crate::data::{self, Item, RecordReader};
 use crate::exit::ExitCode;
 use crate::jsonl::Ordered;
+use crate::walk::Source;
 use crate::{model, output, plot, report};
 
 /// Misclassified pieces listed in the table format (JSON lists all).
@@ -25,8 +26,8 @@ const TABLE_MISSES: usize = 20;
 /// Validated `eval` options.
 #[derive(Debug)]
 pub struct EvalConfig {
-    /// JSONL files, in order.
-    pub files: Vec<PathBuf>,
+    /// Labelled inputs, in order.
+    pub files: Vec<Source>,
     /// The model file; `None` for the embedded model.
     pub model: Option<PathBuf>,
     /// Evaluate articles or paragraphs.
@@ -50,7 +51,7 @@ impl EvalConfig {
             None => None,
         };
         Ok(Self {
-            files: data::expand_paths(&args.data)?,
+            files: data::expand_paths(&args.data.data, &args.data.glob)?,
             model: args.model,
             granularity: super::granularity(args.granularity),
             format: args.format,
@@ -61,21 +62,21 @@ impl EvalConfig {
 }
 
 /// One piece to score.
-struct Unit<'a> {
-    id: String,
+pub(crate) struct Unit<'a> {
+    pub(crate) id: String,
     form: &'a str,
     /// `simplified` or `traditional`.
     script: &'a str,
     /// `clean` or `web`.
     noise: &'a str,
-    title: &'a str,
-    text: &'a str,
-    article: bool,
-    truth: Vec<usize>,
+    pub(crate) title: &'a str,
+    pub(crate) text: &'a str,
+    pub(crate) article: bool,
+    pub(crate) truth: Vec<usize>,
 }
 
 /// The pieces of `items` at `granularity`.
-fn units<'a>(items: &'a [Item], granularity: Granularity, taxonomy: &Taxonomy) -> Vec<Unit<'a>> {
+pub(crate) fn units<'a>(items: &'a [Item], granularity: Granularity, taxonomy: &Taxonomy) -> Vec<Unit<'a>> {
     let resolve = |labels: &[String]| labels.iter().filter_map(|l| taxonomy.index_of(l)).collect::<Vec<_>>();
     let script = |s: &Option<String>| if s.as_deref() == Some("traditional") { "traditional" } else { "simplified" };
     let noise = |n: &'a Option<String>| n.as_deref().unwrap_or("clean");
@@ -300,20 +301,21 @@ pub fn run(config: &EvalConfig) -> Result<ExitCode> {
     }
 }
 
-fn read_items(config: &EvalConfig, taxonomy: &Taxonomy) -> Result<Vec<Item>> {
+/// The items of the data, and the exit code of reading them (3 when some input failed).
+fn read_items(config: &EvalConfig, taxonomy: &Taxonomy) -> Result<(Vec<Item>, ExitCode)> {
     let mut items = Vec::new();
     let mut reader = RecordReader::new(taxonomy, false, true);
-    reader.read_files(&config.files, |item, _| {
+    reader.read_sources(&config.files, |item, _, _| {
         items.push(item);
         Ok(())
     })?;
-    Ok(items)
+    Ok((items, reader.finish()))
 }
 
 fn evaluate_model(config: &EvalConfig) -> Result<ExitCode> {
     let tagger = model::load_tagger(config.model.as_deref())?;
     let taxonomy = tagger.model().taxonomy();
-    let items = read_items(config, taxonomy)?;
+    let (items, code) = read_items(config, taxonomy)?;
     let units = units(&items, config.granularity, taxonomy);
     if units.is_empty() {
         bail!(
@@ -339,7 +341,7 @@ fn evaluate_model(config: &EvalConfig) -> Result<ExitCode> {
         ReportFormat::Table => write_table(&mut out, &report, taxonomy)?,
     }
     out.flush()?;
-    Ok(ExitCode::Success)
+    Ok(code)
 }
 
 fn write_table(out: &mut impl Write, r: &EvalReport<'_>, taxonomy: &Taxonomy) -> std::io::Result<()> {
@@ -473,7 +475,7 @@ fn assign_folds(records: &[&Record], taxonomy: &Taxonomy, k: usize, seed: u64) -
 
 fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig) -> Result<ExitCode> {
     let taxonomy = &train.taxonomy;
-    let items = read_items(config, taxonomy)?;
+    let (items, code) = read_items(config, taxonomy)?;
     let records: Vec<&Record> = items.iter().filter_map(|i| if let Item::Article(r) = i { Some(r) } else { None }).collect();
     let skipped = items.len() - records.len();
     if skipped > 0 {
@@ -569,7 +571,7 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
         }
     }
     out.flush()?;
-    Ok(ExitCode::Success)
+    Ok(code)
 }
 
 #[cfg(test)]

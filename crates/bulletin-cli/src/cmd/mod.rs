@@ -1,13 +1,16 @@
 //! One module per subcommand: each turns its clap arguments into a plain config, then runs.
 
+pub mod audit;
 pub mod calibrate;
 pub mod classifiers;
 pub mod classify;
+pub mod compare;
 pub mod eval;
 pub mod inspect;
 pub mod merge;
 pub mod segment;
 pub mod split;
+pub mod suggest;
 pub mod train;
 
 use bulletin_core::Granularity;

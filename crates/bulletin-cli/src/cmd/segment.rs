@@ -33,8 +33,8 @@ impl SegmentConfig {
     pub fn new(args: SegmentArgs) -> Result<Self> {
         let granularity = super::granularity(args.granularity);
         Ok(Self {
-            input: InputConfig::new(&args.input.files, args.input.encoding, args.input.max_piece_chars, granularity)?,
-            format: args.input.format,
+            input: InputConfig::from_args(&args.input, granularity)?,
+            format: args.output.format,
             model: args.model,
             dicts: args.dict,
         })

@@ -25,10 +25,7 @@ impl SplitConfig {
     /// Validates the parsed arguments.
     pub fn new(args: SplitArgs) -> Result<Self> {
         let granularity = super::granularity(args.granularity);
-        Ok(Self {
-            input: InputConfig::new(&args.input.files, args.input.encoding, args.input.max_piece_chars, granularity)?,
-            format: args.input.format,
-        })
+        Ok(Self { input: InputConfig::from_args(&args.input, granularity)?, format: args.output.format })
     }
 }
 

@@ -12,9 +12,10 @@ use bulletin_core::{Record, Taxonomy};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{CalibrationArg, TrainArgs, TrainGranularityArg, TrainingArgs};
-use crate::data::{self, Item, RecordReader};
+use crate::data::{self, Drafts, Item, RecordReader};
 use crate::exit::ExitCode;
 use crate::report;
+use crate::walk::Source;
 
 /// Records handed to the trainer at once.
 const BATCH: usize = 512;
@@ -22,8 +23,8 @@ const BATCH: usize = 512;
 /// Validated `train` options.
 #[derive(Debug)]
 pub struct TrainCommand {
-    /// JSONL files, in order.
-    pub files: Vec<PathBuf>,
+    /// Labelled inputs, in order.
+    pub files: Vec<Source>,
     /// The model file to write, checked against the inputs.
     pub out: OutFile,
     /// Make defective lines fatal.
@@ -32,6 +33,8 @@ pub struct TrainCommand {
     pub config: TrainConfig,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// Read drafts of `bulletin suggest` too.
+    pub drafts: Drafts,
 }
 
 impl TrainCommand {
@@ -45,9 +48,11 @@ impl TrainCommand {
         config.calibration_folds = usize::try_from(args.calibration_folds).unwrap_or(5);
         let threads = args.threads.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
         // Every input (data files and directories, themes, lexicons) is refused as the output.
-        let inputs: Vec<&Path> = args.data.iter().chain(&args.training.themes).chain(&args.training.dict).map(PathBuf::as_path).collect();
+        let inputs: Vec<&Path> =
+            args.data.data.iter().chain(&args.training.themes).chain(&args.training.dict).map(PathBuf::as_path).collect();
         let out = OutFile::new(&args.out, &inputs).context("invalid --out")?;
-        Ok(Self { files: data::expand_paths(&args.data)?, out, strict: args.strict, config, threads })
+        let drafts = if args.include_suggested { Drafts::Include } else { Drafts::Exclude };
+        Ok(Self { files: data::expand_paths(&args.data.data, &args.data.glob)?, out, strict: args.strict, config, threads, drafts })
     }
 }
 
@@ -104,9 +109,9 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
     // Reading and parsing JSON run on their own thread, so they overlap featurisation instead of
     // leaving the cores idle between batches. Batches travel in order and the reader stops at the
     // first fatal error, after the batches before it, so messages come out as from a serial loop.
-    let (read, skipped) = std::thread::scope(|scope| -> Result<(u64, u64)> {
+    let (read, skipped, code) = std::thread::scope(|scope| -> Result<(u64, u64, ExitCode)> {
         let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Record>>(BATCHES_AHEAD);
-        let reader = scope.spawn(|| read_batches(&command.files, &taxonomy, command.strict, progress.as_ref(), sender));
+        let reader = scope.spawn(|| read_batches(&command.files, command.strict, command.drafts, &taxonomy, progress.as_ref(), sender));
         for batch in batches {
             // Returning drops `batches`: the reader's next send fails and it stops.
             trainer.add_records(&batch).context("training failed")?;
@@ -150,25 +155,27 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
         _ => {}
     }
     report::info(format_args!("wrote {out} ({bytes} bytes)"));
-    Ok(ExitCode::Success)
+    Ok(code)
 }
 
-/// Reads `files` into batches of [`BATCH`] records sent to `sender`; returns the records read
-/// and the lines skipped. Stops early, without error, when the receiver is gone.
+/// Reads the command's inputs into batches of [`BATCH`] records sent to `sender`; returns the
+/// records read, the lines skipped and the exit code of reading (3 when an input failed). Stops
+/// early, without error, when the receiver is gone.
 fn read_batches(
-    files: &[PathBuf],
-    taxonomy: &Taxonomy,
+    files: &[Source],
     strict: bool,
+    drafts: Drafts,
+    taxonomy: &Taxonomy,
     progress: Option<&ProgressBar>,
     sender: SyncSender<Vec<Record>>,
-) -> Result<(u64, u64)> {
-    let mut reader = RecordReader::new(taxonomy, strict, false);
+) -> Result<(u64, u64, ExitCode)> {
+    let mut reader = RecordReader::new(taxonomy, strict, false).with_drafts(drafts);
     let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
     let mut done_bytes = 0u64;
     let mut trainer_gone = false;
-    for file in files {
+    for source in files {
         let before = done_bytes;
-        let read = reader.read_files(std::slice::from_ref(file), |item, bytes| {
+        let read = reader.read_sources(std::slice::from_ref(source), |item, _, bytes| {
             if let Item::Article(record) = item {
                 batch.push(record);
             }
@@ -184,7 +191,7 @@ fn read_batches(
         });
         if trainer_gone {
             // The trainer failed; its error is the one reported.
-            return Ok((reader.read, reader.skipped));
+            return Ok((reader.read, reader.skipped, reader.finish()));
         }
         read?;
     }
@@ -194,15 +201,16 @@ fn read_batches(
     }
     // Closing the channel ends the trainer's loop.
     drop(sender);
-    Ok((reader.read, reader.skipped))
+    Ok((reader.read, reader.skipped, reader.finish()))
 }
 
 /// A byte-count progress bar over the data files, only when stderr is a terminal.
-fn progress_bar(files: &[PathBuf]) -> Option<ProgressBar> {
+fn progress_bar(files: &[Source]) -> Option<ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
-    let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let total: u64 =
+        files.iter().filter_map(|f| if let Source::File(p) = f { std::fs::metadata(p).ok() } else { None }).map(|m| m.len()).sum();
     let bar = ProgressBar::new(total);
     if let Ok(style) = ProgressStyle::with_template("training {bar:40} {bytes}/{total_bytes} ({eta})") {
         bar.set_style(style);

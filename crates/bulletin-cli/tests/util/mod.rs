@@ -56,6 +56,7 @@ macro_rules! piece_line {
         #[serde(deny_unknown_fields)]
         $vis struct $name {
             $vis source: String,
+            $vis id: Option<String>,
             $vis encoding: String,
             $vis index: usize,
             $vis kind: String,

@@ -1,0 +1,306 @@
+//! `bulletin suggest`: the unlabelled pieces whose labels would teach the model most, written
+//! as draft records for a person to review.
+//!
+//! The pool is read at paragraph granularity and held in memory (one archive's text); articles
+//! are rebuilt from their paragraphs, so that a draft's `## ` section lines come from the
+//! paragraphs' `section` field and its `paragraph_labels` line up with its paragraphs. The
+//! choice itself is [`bulletin_classifier::active::choose`].
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use bulletin_classifier::active::{Candidate, MinHash, Pick, choose};
+use bulletin_classifier::calibration::{Calibration, PieceShape};
+use bulletin_classifier::{Model, Registry, TagOptions, Tagger};
+use bulletin_core::outfile::OutFile;
+use bulletin_core::{Granularity, Piece, Taxonomy};
+use rayon::prelude::*;
+use serde::Serialize;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::cli::{ReportFormat, SuggestArgs};
+use crate::exit::ExitCode;
+use crate::input::{self, InputConfig, PageInfo, PageSink};
+use crate::{model, output, report};
+
+/// Validated `suggest` options.
+#[derive(Debug)]
+pub struct SuggestConfig {
+    /// The pool, always read at paragraph granularity.
+    pub input: InputConfig,
+    /// The model; `None` for the embedded one.
+    pub model: Option<PathBuf>,
+    /// Pieces to choose.
+    pub count: usize,
+    /// Choose articles or paragraphs.
+    pub granularity: Granularity,
+    /// Orders equally useful pieces.
+    pub seed: u64,
+    /// The drafts file, checked against the inputs.
+    pub out: OutFile,
+    /// Summary format.
+    pub format: ReportFormat,
+}
+
+impl SuggestConfig {
+    /// Validates the parsed arguments.
+    pub fn new(args: &SuggestArgs) -> Result<Self> {
+        let inputs: Vec<&Path> = args.input.files.iter().chain(&args.model).map(PathBuf::as_path).collect();
+        let out = OutFile::new(&args.out, &inputs).context("invalid --out")?;
+        Ok(Self {
+            input: InputConfig::from_args(&args.input, Granularity::Paragraph)?,
+            model: args.model.clone(),
+            count: usize::try_from(args.count).unwrap_or(usize::MAX),
+            granularity: super::granularity(args.granularity),
+            seed: args.seed,
+            out,
+            format: args.format,
+        })
+    }
+}
+
+/// One article of the pool, rebuilt from its paragraphs.
+#[derive(Debug)]
+struct Article {
+    source: usize,
+    /// The record id (records input) or `source#index`.
+    id: String,
+    title: String,
+    /// `(section, paragraph)` in order.
+    paragraphs: Vec<(Option<String>, String)>,
+}
+
+impl Article {
+    /// The text as the page splitter gives it: section headings as lines of their own.
+    fn text(&self, with_markers: bool) -> String {
+        let mut lines = Vec::new();
+        let mut section: Option<&str> = None;
+        for (s, p) in &self.paragraphs {
+            if s.as_deref() != section {
+                section = s.as_deref();
+                if let Some(s) = section {
+                    lines.push(if with_markers { format!("## {s}") } else { s.to_owned() });
+                }
+            }
+            lines.push(p.clone());
+        }
+        lines.join("\n")
+    }
+}
+
+/// Collects the pool's paragraphs into articles.
+struct Collect {
+    sources: Vec<String>,
+    articles: Vec<Article>,
+    /// `(source, article_index)` of the last article.
+    current: Option<(usize, usize)>,
+}
+
+impl PageSink for Collect {
+    fn pieces(&mut self, page: &PageInfo, pieces: Vec<Piece>) -> Result<()> {
+        if self.sources.last() != Some(&page.source) {
+            self.sources.push(page.source.clone());
+        }
+        let source = self.sources.len() - 1;
+        for piece in pieces {
+            let article = piece.article_index.unwrap_or(piece.index);
+            if self.current != Some((source, article)) {
+                self.current = Some((source, article));
+                let id = piece.id.clone().unwrap_or_else(|| format!("{}#{article}", page.source));
+                self.articles.push(Article { source, id, title: piece.title.clone().unwrap_or_default(), paragraphs: Vec::new() });
+            }
+            if let Some(a) = self.articles.last_mut() {
+                a.paragraphs.push((piece.section, piece.text));
+            }
+        }
+        Ok(())
+    }
+
+    fn end_page(&mut self, _page: &PageInfo, _total: usize) -> Result<()> {
+        self.current = None;
+        Ok(())
+    }
+}
+
+/// A piece that can be chosen: an article, or one paragraph of one.
+struct Unit {
+    article: usize,
+    /// The paragraph, at paragraph granularity.
+    paragraph: Option<usize>,
+}
+
+/// The `suggested` field of a draft.
+#[derive(Debug, Serialize)]
+struct Suggested {
+    score: f64,
+    reason: String,
+}
+
+/// A draft record, in the corpus schema plus `source` and `suggested`.
+#[derive(Debug, Serialize)]
+struct Draft<'a> {
+    id: String,
+    title: &'a str,
+    text: String,
+    labels: Vec<&'a str>,
+    paragraph_labels: Vec<Vec<&'a str>>,
+    source: &'a str,
+    suggested: Suggested,
+}
+
+/// A row of the summary.
+#[derive(Debug, Serialize)]
+struct SummaryRow<'a> {
+    rank: usize,
+    id: &'a str,
+    title: String,
+    guess: &'a str,
+    score: f64,
+    reason: &'a str,
+}
+
+/// Runs `suggest`.
+pub fn run(config: &SuggestConfig) -> Result<ExitCode> {
+    let tagger = model::load_tagger(config.model.as_deref())?;
+    let mut pool = Collect { sources: Vec::new(), articles: Vec::new(), current: None };
+    let code = input::for_each_page(&config.input, &mut pool)?;
+    let units: Vec<Unit> = match config.granularity {
+        Granularity::Article => (0..pool.articles.len()).map(|article| Unit { article, paragraph: None }).collect(),
+        Granularity::Paragraph => pool
+            .articles
+            .iter()
+            .enumerate()
+            .flat_map(|(article, a)| (0..a.paragraphs.len()).map(move |p| Unit { article, paragraph: Some(p) }))
+            .collect(),
+    };
+    if units.is_empty() {
+        bail!("no piece to choose from in the pool");
+    }
+    let borrowed = borrowed_calibration(tagger.model())?;
+    let calibration = tagger.model().calibration().or(borrowed.as_ref());
+    // Equally useful pieces in an order of the seed's.
+    let mut order: Vec<usize> = (0..units.len()).collect();
+    order.sort_by_key(|&i| xxh3_64_with_seed(&i.to_le_bytes(), config.seed));
+    let candidates: Vec<Candidate> = order
+        .par_iter()
+        .map(|&i| {
+            let unit = &units[i];
+            let a = &pool.articles[unit.article];
+            let (title, text, shape) = match unit.paragraph {
+                Some(p) => ("", a.paragraphs[p].1.clone(), PieceShape::Passage),
+                None => (a.title.as_str(), a.text(false), if a.paragraphs.len() > 1 { PieceShape::Article } else { PieceShape::Passage }),
+            };
+            let (mut log_proba, length) = tagger.uncalibrated(title, &text);
+            if let Some(c) = calibration {
+                c.map(shape).apply(&mut log_proba, length);
+            }
+            Candidate { probabilities: log_proba.iter().map(|l| l.exp()).collect(), source: a.source, signature: MinHash::of(&text) }
+        })
+        .collect();
+    let picks = choose(&candidates, config.count);
+    let taxonomy = tagger.model().taxonomy();
+    let mut bytes = Vec::new();
+    let mut rows = Vec::new();
+    let drafts: Vec<(Draft<'_>, &Pick)> =
+        picks.iter().map(|pick| (draft(&tagger, &pool, &units[order[pick.index]], pick, &candidates[pick.index]), pick)).collect();
+    for (rank, (d, pick)) in drafts.iter().enumerate() {
+        serde_json::to_writer(&mut bytes, d)?;
+        bytes.push(b'\n');
+        rows.push(SummaryRow {
+            rank: rank + 1,
+            id: &d.id,
+            title: output::truncate(if d.title.is_empty() { &d.text } else { d.title }, 30),
+            guess: taxonomy.theme(pick.best).map_or("?", |t| t.id()),
+            score: d.suggested.score,
+            reason: &d.suggested.reason,
+        });
+    }
+    config.out.write(&bytes).with_context(|| format!("cannot write {}", config.out.path().display()))?;
+    let mut out = output::stdout();
+    match config.format {
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+            writeln!(out)?;
+        }
+        ReportFormat::Table => {
+            let mut table = output::table(&["#", "id", "title", "guess", "score", "reason"]);
+            for r in &rows {
+                table.add_row([
+                    r.rank.to_string(),
+                    r.id.to_owned(),
+                    r.title.clone(),
+                    r.guess.to_owned(),
+                    format!("{:.3}", r.score),
+                    r.reason.to_owned(),
+                ]);
+            }
+            writeln!(out, "{table}")?;
+        }
+    }
+    out.flush()?;
+    report::info(format_args!(
+        "wrote {} drafts (of {} pieces in the pool) to {}: check each one's labels and paragraph_labels, then delete its \
+         `suggested` field; train leaves drafts out until then",
+        rows.len(),
+        units.len(),
+        config.out.path().display()
+    ));
+    if calibration.is_some() && tagger.model().calibration().is_none() {
+        report::note(format_args!("the model is not calibrated: its pieces were ranked with the embedded model's calibration maps"));
+    }
+    Ok(code)
+}
+
+/// The embedded model's calibration, for a model that has none of its own.
+fn borrowed_calibration(model: &Model) -> Result<Option<Calibration>> {
+    if model.calibration().is_some() {
+        return Ok(None);
+    }
+    let default = Model::from_bytes(model::EMBEDDED_MODEL, &Registry::default()).context("cannot load the embedded default model")?;
+    Ok(default.calibration().cloned())
+}
+
+/// The draft record of a chosen unit, with the model's guesses as labels.
+fn draft<'a>(tagger: &'a Tagger, pool: &'a Collect, unit: &Unit, pick: &Pick, candidate: &Candidate) -> Draft<'a> {
+    let taxonomy: &Taxonomy = tagger.model().taxonomy();
+    let id = |t: usize| taxonomy.theme(t).map_or("other", |t| t.id());
+    let a = &pool.articles[unit.article];
+    let guess = |text: &str| id(tagger.predict("", text, false, TagOptions::default()).best);
+    let (draft_id, title, text, labels, paragraph_labels) = match unit.paragraph {
+        Some(p) => {
+            let text = a.paragraphs[p].1.clone();
+            let label = guess(&text);
+            (format!("{}/{p}", a.id), "", text, vec![label], vec![vec![label]])
+        }
+        None => {
+            let prediction = tagger.predict(&a.title, &a.text(false), a.paragraphs.len() > 1, TagOptions::default());
+            let mut labels: Vec<&str> = vec![id(prediction.best)];
+            for &t in &prediction.tags {
+                if !labels.contains(&id(t)) {
+                    labels.push(id(t));
+                }
+            }
+            let paragraph_labels = a.paragraphs.iter().map(|(_, p)| vec![guess(p)]).collect();
+            (a.id.clone(), a.title.as_str(), a.text(true), labels, paragraph_labels)
+        }
+    };
+    let p = &candidate.probabilities;
+    let reason = format!(
+        "unsure between {} {:.2} and {} {:.2}{}",
+        id(pick.best),
+        p.get(pick.best).copied().unwrap_or(0.0),
+        id(pick.runner_up),
+        p.get(pick.runner_up).copied().unwrap_or(0.0),
+        if pick.score < pick.uncertainty - 1e-12 { "; ranked down for coverage (themes, sources already chosen)" } else { "" }
+    );
+    Draft {
+        id: draft_id,
+        title,
+        text,
+        labels,
+        paragraph_labels,
+        source: &pool.sources[a.source],
+        suggested: Suggested { score: (pick.score * 1e4).round() / 1e4, reason },
+    }
+}
