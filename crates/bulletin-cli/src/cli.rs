@@ -574,8 +574,24 @@ pub struct AuditArgs {
 /// `bulletin compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    #[command(flatten)]
-    pub data: DataArgs,
+    /// Labelled JSONL files, directories of them, or `-` (repeat --data for several).
+    #[arg(
+        long,
+        value_name = "PATH",
+        required = true,
+        long_help = "Labelled records (article records and paragraph records): a file, \
+        a directory read recursively in sorted order (its *.jsonl files, see --glob), or `-` for standard input. One PATH per --data, \
+        so that the two models can follow: `compare --data test/ mine.bin default`; repeat --data for several."
+    )]
+    pub data: Vec<PathBuf>,
+    /// Only read files matching this glob inside --data directories (repeatable).
+    #[arg(
+        long,
+        value_name = "GLOB",
+        long_help = "Inside --data directories, read only the files whose path matches GLOB \
+        (gitignore syntax, case-insensitive; `!GLOB` excludes). May be repeated. Default: *.jsonl."
+    )]
+    pub glob: Vec<String>,
     /// The first model (a file, or `default` for the embedded model).
     #[arg(value_name = "MODEL_A", long_help = "A model file, or `default` for the model embedded in the binary.")]
     pub model_a: String,

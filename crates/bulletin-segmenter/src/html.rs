@@ -439,6 +439,12 @@ fn subtree_stats(document: &Html) -> HashMap<ego_tree::NodeId, Stats> {
     map
 }
 
+/// A CJK character, CJK punctuation or a full-width form: the characters between which a line
+/// break in the source is no space.
+fn is_wide(c: char) -> bool {
+    is_cjk(c) || matches!(u32::from(c), 0x3000..=0x303F | 0xFF00..=0xFFEF)
+}
+
 /// Builds the page text line by line.
 #[derive(Debug, Default)]
 struct PageWriter {
@@ -515,8 +521,8 @@ impl PageWriter {
             }
             if let Some(newline) = self.space.take() {
                 let last = self.line.chars().next_back();
-                // CSS drops a line break between two East Asian characters.
-                let joined = newline && last.is_some_and(is_cjk) && is_cjk(c);
+                // CSS drops a line break between two East Asian wide characters.
+                let joined = newline && last.is_some_and(is_wide) && is_wide(c);
                 if last.is_some() && !joined {
                     self.line.push(' ');
                 }
@@ -594,7 +600,7 @@ mod tests {
 
     #[test]
     fn white_space_collapses_and_line_breaks_between_cjk_vanish() {
-        assert_eq!(html_to_page("<p>  高新区\n  招商  引资 Smart\n City  </p>").unwrap(), "高新区招商 引资 Smart City\n");
+        assert_eq!(html_to_page("<p>  高新区\n  招商  引资 Smart\n City，\n总投资</p>").unwrap(), "高新区招商 引资 Smart City，总投资\n");
     }
 
     #[test]

@@ -39,7 +39,7 @@ impl CompareConfig {
     pub fn new(args: &CompareArgs) -> Result<Self> {
         let model = |name: &str| (if name == "default" { None } else { Some(std::path::PathBuf::from(name)) }, name.to_owned());
         Ok(Self {
-            files: data::expand_paths(&args.data.data, &args.data.glob)?,
+            files: data::expand_paths(&args.data, &args.glob)?,
             models: [model(&args.model_a), model(&args.model_b)],
             granularity: super::granularity(args.granularity),
             format: args.format,

@@ -286,14 +286,15 @@ fn draft<'a>(tagger: &'a Tagger, pool: &'a Collect, unit: &Unit, pick: &Pick, ca
         }
     };
     let p = &candidate.probabilities;
-    let reason = format!(
-        "unsure between {} {:.2} and {} {:.2}{}",
-        id(pick.best),
-        p.get(pick.best).copied().unwrap_or(0.0),
-        id(pick.runner_up),
-        p.get(pick.runner_up).copied().unwrap_or(0.0),
-        if pick.score < pick.uncertainty - 1e-12 { "; ranked down for coverage (themes, sources already chosen)" } else { "" }
-    );
+    let (best, second) = (p.get(pick.best).copied().unwrap_or(0.0), p.get(pick.runner_up).copied().unwrap_or(0.0));
+    let mut reason = if pick.uncertainty < 0.05 {
+        format!("the model is sure ({} {best:.2}): chosen after every uncertain piece", id(pick.best))
+    } else {
+        format!("unsure between {} {best:.2} and {} {second:.2}", id(pick.best), id(pick.runner_up))
+    };
+    if pick.score < pick.uncertainty * 0.999 {
+        reason.push_str("; ranked down for coverage (themes, sources already chosen)");
+    }
     Draft {
         id: draft_id,
         title,
