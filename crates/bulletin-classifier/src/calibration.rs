@@ -69,9 +69,9 @@ pub struct TemperatureMap {
 }
 
 /// Range searched for `c1`: from strongly length-dependent to length-independent and beyond.
-const C1_RANGE: (f64, f64) = (-1.5, 0.5);
-/// Range searched for `c0` (inverse temperatures from e^-12 to e^4 at length 0).
-const C0_RANGE: (f64, f64) = (-12.0, 4.0);
+const C1_RANGE: (f64, f64) = (-3.0, 1.0);
+/// Range searched for `c0` (inverse temperatures from e^-20 to e^12 at length 0).
+const C0_RANGE: (f64, f64) = (-20.0, 12.0);
 
 impl TemperatureMap {
     /// The map that changes nothing.

@@ -3,7 +3,10 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use bulletin_classifier::calibration::{CalibrationState, Uncalibrated};
 use bulletin_classifier::{Registry, Tagger};
+
+use crate::report;
 
 /// `models/default.bin` at build time: the default model, so `classify` works from any
 /// directory with nothing else installed.
@@ -23,5 +26,11 @@ pub fn model_bytes(path: Option<&Path>) -> Result<(std::borrow::Cow<'static, [u8
 /// Loads a model and builds its text pipeline (checking that it reproduces the model's).
 pub fn load_tagger(path: Option<&Path>) -> Result<Tagger> {
     let (bytes, name) = model_bytes(path)?;
-    Tagger::from_bytes_with(&bytes, &Registry::default()).with_context(|| format!("cannot load {name}"))
+    let tagger = Tagger::from_bytes_with(&bytes, &Registry::default()).with_context(|| format!("cannot load {name}"))?;
+    if let CalibrationState::Uncalibrated(Uncalibrated::LegacyFormat) = tagger.model().calibration_state() {
+        report::note(format_args!(
+            "{name} is a version-1 file: its confidence is not calibrated (retrain it, or run `bulletin calibrate` on held-out data)"
+        ));
+    }
+    Ok(tagger)
 }
