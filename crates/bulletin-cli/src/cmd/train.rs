@@ -35,7 +35,7 @@ pub struct TrainCommand {
 
 impl TrainCommand {
     /// Validates the parsed arguments.
-    pub fn new(args: TrainArgs) -> Result<Self> {
+    pub fn new(args: &TrainArgs) -> Result<Self> {
         let config = training_config(&args.training, args.granularity)?;
         let threads = args.threads.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
         // Every input (data files and directories, themes, lexicons) is refused as the output.
