@@ -94,6 +94,14 @@ pub struct InputArgs {
         instead of detecting it. With an explicit encoding a single undecodable byte sequence rejects the file."
     )]
     pub encoding: Option<String>,
+    /// Fail an input on its first undecodable byte sequence.
+    #[arg(
+        long,
+        long_help = "Fail an input on its first undecodable byte sequence, as with --encoding. Without it, a detected encoding \
+        tolerates undecodable sequences up to 1 % of the characters (replaced by U+FFFD, with a warning giving their count and \
+        the first one's byte offset), and a piece with more than 1 % of them is still processed, with a warning and `damaged: true`."
+    )]
+    pub strict: bool,
     /// Process at most this many characters of each piece.
     #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..),
         long_help = "A piece longer than N characters is processed on its first N characters, with a warning naming the file and the piece index. \
