@@ -258,6 +258,11 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = TrainGranularityArg::Both, long_help = "`article`: each record's title and text with its primary label; \
         `paragraph`: each paragraph with its own label (records with `paragraph_labels`); `both`: all of them.")]
     pub granularity: TrainGranularityArg,
+    /// Longest JSON line accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, value_parser = clap::value_parser!(u64).range(1..),
+        long_help = "A line of the data longer than BYTES (default 16 MiB) stops the run with a `file:line` error, \
+        after reading no more than BYTES of it: it is not a record, or the limit must be raised for it.")]
+    pub max_record_bytes: u64,
     /// Make any malformed record fatal.
     #[arg(
         long,
@@ -295,6 +300,11 @@ pub struct EvalArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document with the same numbers.")]
     pub format: ReportFormat,
+    /// Longest JSON line accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, value_parser = clap::value_parser!(u64).range(1..),
+        long_help = "A line of the data longer than BYTES (default 16 MiB) stops the run with a `file:line` error, \
+        after reading no more than BYTES of it.")]
+    pub max_record_bytes: u64,
     /// Stratified K-fold cross-validation of a training configuration instead.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(2..), long_help = "Cross-validate the training configuration given by the training \
         flags: the article records are shuffled with --seed, split into K folds stratified by primary label, and each fold is scored by a model \

@@ -201,11 +201,18 @@ fn open(path: &Path) -> Result<(File, Metadata)> {
     Ok((file, before))
 }
 
-/// Reads a whole file once (lexicons), warning when it changed meanwhile.
+/// The largest lexicon or taxonomy file read whole: 64 MiB, far beyond any real one.
+pub const MAX_SMALL_FILE: u64 = 64 << 20;
+
+/// Reads a whole file once (lexicons, taxonomies), warning when it changed meanwhile; a file
+/// larger than [`MAX_SMALL_FILE`] (or endless, as `/dev/zero`) is an error after reading that much.
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let (mut file, before) = open(path)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(before.len()).unwrap_or(0));
-    file.read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
+    let (file, before) = open(path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(before.len().min(MAX_SMALL_FILE)).unwrap_or(0));
+    file.take(MAX_SMALL_FILE + 1).read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > MAX_SMALL_FILE {
+        bail!("cannot read {}: larger than {MAX_SMALL_FILE} bytes, which no lexicon or taxonomy file needs", path.display());
+    }
     warn_if_changed(path, &before, bytes.len() as u64);
     Ok(bytes)
 }

@@ -258,6 +258,73 @@ fn a_garbled_article_late_in_a_large_file_is_flagged_damaged_with_a_warning() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 6. Readers with a size limit.
+
+#[test]
+fn an_endless_or_overlong_jsonl_line_is_a_file_line_error() {
+    for command in ["train", "eval"] {
+        let mut args = vec![command, "--data", "/dev/zero"];
+        if command == "train" {
+            args.extend(["--out", "/tmp/never-written-by-bulletin.bin"]);
+        }
+        let r = run(&args);
+        assert_eq!(r.code, 1, "{command}: {}", r.err);
+        assert_one_error(&r, &["/dev/zero:1: a line longer than 16777216 bytes"]);
+    }
+    let good = std::fs::read_to_string(fixture("corpus/part-1.jsonl")).unwrap();
+    let long = format!("{{\"text\":\"{}\",\"labels\":[\"other\"]}}\n", "长".repeat(1000));
+    let data = format!("{good}{long}");
+    let dir = temp_with(&[("data.jsonl", data.as_bytes())]);
+    let file = dir.path().join("data.jsonl");
+    let line = good.lines().count() + 1;
+    let out = dir.path().join("m.bin");
+    let r = run(&["train", "--max-record-bytes", "2000", "--data", s(&file), "--out", s(&out)]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &[&format!("{}:{line}: a line longer than 2000 bytes", file.display()), "--max-record-bytes"]);
+    assert!(!out.exists());
+    let r = run(&["train", "--max-record-bytes", "4000", "--data", s(&file), "--out", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.err);
+}
+
+#[test]
+fn model_readers_refuse_endless_foreign_or_overlong_files_by_their_header() {
+    let mut huge = std::fs::read(tiny_model()).unwrap()[..20].to_vec();
+    huge[12..20].copy_from_slice(&(5u64 << 30).to_le_bytes());
+    let dir = temp_with(&[("huge.bin", &huge)]);
+    let huge = dir.path().join("huge.bin");
+    for (model, words) in [
+        ("/dev/zero", &["not a bulletin model"][..]),
+        ("/dev/urandom", &["not a bulletin model"]),
+        (s(&huge), &["announces a payload of 5368709120 bytes"]),
+    ] {
+        for args in [
+            vec!["classify", "--model", model, "tests/fixtures/pages/headingless.txt"],
+            vec!["inspect", model],
+            vec!["merge", s(tiny_model()), model, "--out", "/tmp/never-written-by-bulletin.bin"],
+            vec!["segment", "--model", model, "tests/fixtures/pages/headingless.txt"],
+        ] {
+            let r = run(&args);
+            assert_eq!(r.code, 1, "{args:?}: {}", r.err);
+            assert!(r.out.is_empty());
+            let mut expected = words.to_vec();
+            expected.push(model);
+            assert_one_error(&r, &expected);
+        }
+    }
+    assert!(!Path::new("/tmp/never-written-by-bulletin.bin").exists());
+}
+
+#[test]
+fn an_endless_lexicon_or_taxonomy_is_refused() {
+    let r = run(&["segment", "--dict", "/dev/zero", "tests/fixtures/pages/headingless.txt"]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &["/dev/zero", "larger than 67108864 bytes"]);
+    let r = run(&["train", "--themes", "/dev/zero", "--data", s(&fixture("corpus")), "--out", "/tmp/never-written-by-bulletin.bin"]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &["/dev/zero", "larger than 67108864 bytes"]);
+}
+
+// ---------------------------------------------------------------------------------------------
 // 4. Old-Mac line endings.
 
 fn split_lines(out: &str) -> Vec<SplitLine> {

@@ -34,6 +34,8 @@ pub struct EvalConfig {
     pub format: ReportFormat,
     /// Cross-validation: folds, seed and the training configuration.
     pub folds: Option<(usize, u64, TrainConfig)>,
+    /// The longest JSON line accepted.
+    pub max_record_bytes: usize,
 }
 
 impl EvalConfig {
@@ -52,6 +54,7 @@ impl EvalConfig {
             granularity: super::granularity(args.granularity),
             format: args.format,
             folds,
+            max_record_bytes: usize::try_from(args.max_record_bytes).unwrap_or(usize::MAX),
         })
     }
 }
@@ -215,7 +218,7 @@ pub fn run(config: &EvalConfig) -> Result<ExitCode> {
 
 fn read_items(config: &EvalConfig, taxonomy: &Taxonomy) -> Result<Vec<Item>> {
     let mut items = Vec::new();
-    let mut reader = RecordReader::new(taxonomy, false, true);
+    let mut reader = RecordReader::new(taxonomy, false, true).with_max_record_bytes(config.max_record_bytes);
     reader.read_files(&config.files, |item, _| {
         items.push(item);
         Ok(())
