@@ -5,6 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The most worker threads `--threads` accepts: far more than any machine's cores, few enough that
+/// starting them costs milliseconds (`--threads 100000` used to run for minutes on a tiny page).
+pub const MAX_THREADS: u64 = 256;
+
 /// Tag the pieces of Chinese high-tech-zone news bulletins with their themes.
 #[derive(Debug, Parser)]
 #[command(name = "bulletin", version, about, propagate_version = true)]
@@ -187,8 +191,8 @@ pub struct ClassifyArgs {
     )]
     pub explain: usize,
     /// Worker threads (default: all cores).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), long_help = "Classify with N worker threads (default: one per core). \
-        With N = 1 everything runs on one thread; with more, N threads tag the pieces while one more thread reads \
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS), long_help = "Classify with N worker threads (default: one per core), \
+        at most 256. With N = 1 everything runs on one thread; with more, N threads tag the pieces while one more thread reads \
         the input and writes the output, which takes little time. The output is the same for every N.")]
     pub threads: Option<u64>,
 }
@@ -271,8 +275,8 @@ pub struct TrainArgs {
     )]
     pub strict: bool,
     /// Worker threads (default: all cores).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), long_help = "Featurise with N worker threads \
-        (default: one per core) while one more thread reads and parses the JSON input. The model is the same for every N.")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS), long_help = "Featurise with N worker threads \
+        (default: one per core), at most 256, while one more thread reads and parses the JSON input. The model is the same for every N.")]
     pub threads: Option<u64>,
     #[command(flatten)]
     pub training: TrainingArgs,

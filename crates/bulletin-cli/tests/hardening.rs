@@ -325,6 +325,26 @@ fn an_endless_lexicon_or_taxonomy_is_refused() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 7. --threads has an upper bound.
+
+#[test]
+fn threads_beyond_the_maximum_are_a_usage_error() {
+    for command in [
+        vec!["classify", "tests/fixtures/pages/headingless.txt"],
+        vec!["train", "--data", "/dev/null", "--out", "/tmp/never-written-by-bulletin.bin"],
+    ] {
+        let mut args = command.clone();
+        args.extend(["--threads", "100000"]);
+        let r = run(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.err);
+        assert!(r.err.contains("--threads") && r.err.contains("1..=256"), "{}", r.err);
+    }
+    let r = run(&["classify", "--format", "jsonl", "--threads", "256", "tests/fixtures/pages/headingless.txt"]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert_eq!(r.out.lines().count(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
 // 4. Old-Mac line endings.
 
 fn split_lines(out: &str) -> Vec<SplitLine> {
