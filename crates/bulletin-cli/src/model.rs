@@ -5,6 +5,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use bulletin_classifier::calibration::{CalibrationState, Uncalibrated};
 use bulletin_classifier::{Registry, Tagger};
+use bulletin_core::envelope;
 
 use crate::report;
 
@@ -16,8 +17,10 @@ pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../../models/default.bin")
 pub fn model_bytes(path: Option<&Path>) -> Result<(std::borrow::Cow<'static, [u8]>, String)> {
     match path {
         Some(path) => {
-            let bytes = std::fs::read(path).with_context(|| format!("cannot read model {}", path.display()))?;
-            Ok((bytes.into(), format!("model {}", path.display())))
+            let name = format!("model {}", path.display());
+            // The header is checked before the payload is read: `/dev/zero` is refused at once.
+            let bytes = envelope::read_file(path).with_context(|| format!("cannot load {name}"))?;
+            Ok((bytes.into(), name))
         }
         None => Ok((EMBEDDED_MODEL.into(), "the embedded default model".to_owned())),
     }

@@ -288,6 +288,7 @@ fn segment_shows_normalized_text_tokens_and_features() {
     assert_eq!(at, normalized.len());
     assert!(!zone.text.is_empty());
     let _ = (&zone.byline, &zone.credit, zone.article_index, zone.paragraph, &zone.section);
+    assert!(!zone.damaged, "a clean page has no damaged piece");
 }
 
 #[test]
@@ -328,6 +329,7 @@ fn classify_jsonl_has_every_field_scores_in_taxonomy_order_and_tags_led_by_the_t
             p.source.ends_with("zone-page.txt") && p.encoding == "UTF-8" && !p.kind.is_empty() && p.start < p.end && !p.text.is_empty()
         );
         let _ = (&p.title, &p.byline, &p.credit, p.index, p.article_index, p.paragraph, &p.section);
+        assert!(!p.damaged, "a clean page has no damaged piece");
     }
     assert_eq!((pieces[1].theme.as_str(), pieces[1].theme_name.as_str()), ("investment", "招商引资"));
     assert_eq!(pieces[3].theme, "financing");

@@ -49,7 +49,7 @@ mod normalize;
 mod segment;
 mod split;
 
-pub use decode::{Decoded, Detection, decode, detect_encoding, is_utf16};
+pub use decode::{Decoded, Detection, MAX_REPLACED_PERCENT, check_plausible, decode, detect_encoding, is_utf16, too_damaged};
 pub use error::{LexiconProblem, SegmenterError};
 pub use lexicon::{DOMAIN_LEXICON, parse_lexicon};
 pub use segment::{

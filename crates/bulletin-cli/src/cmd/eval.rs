@@ -37,6 +37,8 @@ pub struct EvalConfig {
     pub folds: Option<(usize, u64, TrainConfig)>,
     /// Where to write the SVG plots.
     pub plot: Option<PathBuf>,
+    /// The longest JSON line accepted.
+    pub max_record_bytes: usize,
 }
 
 impl EvalConfig {
@@ -56,6 +58,7 @@ impl EvalConfig {
             format: args.format,
             folds,
             plot: args.plot,
+            max_record_bytes: usize::try_from(args.max_record_bytes).unwrap_or(usize::MAX),
         })
     }
 }
@@ -302,7 +305,7 @@ pub fn run(config: &EvalConfig) -> Result<ExitCode> {
 
 fn read_items(config: &EvalConfig, taxonomy: &Taxonomy) -> Result<Vec<Item>> {
     let mut items = Vec::new();
-    let mut reader = RecordReader::new(taxonomy, false, true);
+    let mut reader = RecordReader::new(taxonomy, false, true).with_max_record_bytes(config.max_record_bytes);
     reader.read_files(&config.files, |item, _| {
         items.push(item);
         Ok(())
