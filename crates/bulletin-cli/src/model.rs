@@ -3,11 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use bulletin_classifier::{Registry, Tagger};
-
-/// `models/default.bin` at build time: the default model, so `classify` works from any
-/// directory with nothing else installed.
-pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../../models/default.bin");
+use bulletin_classifier::{DEFAULT_MODEL, Registry, Tagger};
 
 /// A model file's bytes, or the embedded model's; the name for messages.
 pub fn model_bytes(path: Option<&Path>) -> Result<(std::borrow::Cow<'static, [u8]>, String)> {
@@ -16,7 +12,9 @@ pub fn model_bytes(path: Option<&Path>) -> Result<(std::borrow::Cow<'static, [u8
             let bytes = std::fs::read(path).with_context(|| format!("cannot read model {}", path.display()))?;
             Ok((bytes.into(), format!("model {}", path.display())))
         }
-        None => Ok((EMBEDDED_MODEL.into(), "the embedded default model".to_owned())),
+        // The library's copy of models/default.bin: `classify` works from any directory with
+        // nothing else installed.
+        None => Ok((DEFAULT_MODEL.into(), "the embedded default model".to_owned())),
     }
 }
 
