@@ -193,13 +193,24 @@ fn golden(mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64) -> f64 {
     (lo + hi) / 2.0
 }
 
-/// Which map a piece is calibrated with.
+/// How a text is scored ([`Tagger::predict`](crate::Tagger::predict)) and which calibration map
+/// its confidence comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PieceShape {
-    /// An article of several paragraphs, scored from the sum of its paragraphs.
+    /// An article of several paragraphs (its non-blank lines), scored from the sum of its
+    /// paragraphs; the paragraphs' own decisions give its secondary tags.
     Article,
     /// One passage: a paragraph, a caption or a one-paragraph brief.
     Passage,
+}
+
+impl PieceShape {
+    /// [`PieceShape::Article`] for a text of several non-blank lines, else
+    /// [`PieceShape::Passage`].
+    #[must_use]
+    pub fn of_text(text: &str) -> Self {
+        if text.lines().filter(|l| !l.trim().is_empty()).nth(1).is_some() { Self::Article } else { Self::Passage }
+    }
 }
 
 /// Where a model's calibration maps were fitted.

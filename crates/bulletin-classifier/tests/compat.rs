@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use bulletin_classifier::{Registry, TagOptions, Tagger, TrainConfig, Trainer};
+use bulletin_classifier::{PieceShape, Registry, TagOptions, Tagger, TrainConfig, Trainer};
 use bulletin_core::Record;
 use sha2::{Digest, Sha256};
 
@@ -41,7 +41,12 @@ fn format_v1_fixture_still_loads_and_predicts_the_same() {
     let bytes = std::fs::read(&path).unwrap();
     let hash = bulletin_classifier::short_hex(&Sha256::digest(&bytes));
     let tagger = Tagger::from_bytes(&bytes).unwrap();
-    let p = tagger.predict("园区银行推出科技贷", "为高新技术企业发放信用贷款5000万元，并给予贴息。", false, TagOptions::default());
+    let p = tagger.predict(
+        "园区银行推出科技贷",
+        "为高新技术企业发放信用贷款5000万元，并给予贴息。",
+        PieceShape::Passage,
+        TagOptions::default(),
+    );
     let theme = tagger.model().taxonomy().theme(p.theme).unwrap().id().to_owned();
     let scores: Vec<String> = p.scores.iter().map(|s| format!("{s:.9}")).collect();
     let got = format!("{hash}\n{theme} {}", scores.join(" "));

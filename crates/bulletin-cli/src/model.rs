@@ -4,14 +4,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use bulletin_classifier::calibration::{CalibrationState, Uncalibrated};
-use bulletin_classifier::{Registry, Tagger};
+use bulletin_classifier::{DEFAULT_MODEL, Registry, Tagger};
 use bulletin_core::envelope;
 
 use crate::report;
-
-/// `models/default.bin` at build time: the default model, so `classify` works from any
-/// directory with nothing else installed.
-pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../../models/default.bin");
 
 /// A model file's bytes, or the embedded model's; the name for messages.
 pub fn model_bytes(path: Option<&Path>) -> Result<(std::borrow::Cow<'static, [u8]>, String)> {
@@ -22,7 +18,9 @@ pub fn model_bytes(path: Option<&Path>) -> Result<(std::borrow::Cow<'static, [u8
             let bytes = envelope::read_file(path).with_context(|| format!("cannot load {name}"))?;
             Ok((bytes.into(), name))
         }
-        None => Ok((EMBEDDED_MODEL.into(), "the embedded default model".to_owned())),
+        // The library's copy of models/default.bin: `classify` works from any directory with
+        // nothing else installed.
+        None => Ok((DEFAULT_MODEL.into(), "the embedded default model".to_owned())),
     }
 }
 

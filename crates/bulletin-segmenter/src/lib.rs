@@ -66,3 +66,8 @@ const _: () = {
     assert_send_sync::<SegmenterError>();
     assert_send_sync::<LexiconProblem>();
 };
+
+/// The README's examples, compiled and run as doctests so they never drift.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use bulletin_classifier::calibration::Reliability;
 use bulletin_classifier::metrics::{Confusion, TagCounts, ThemeScores};
-use bulletin_classifier::{Registry, TagOptions, Tagger, TrainConfig, Trainer};
+use bulletin_classifier::{PieceShape, Registry, TagOptions, Tagger, TrainConfig, Trainer};
 use bulletin_core::{Granularity, Record, Taxonomy};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -73,7 +73,8 @@ struct Unit<'a> {
     noise: &'a str,
     title: &'a str,
     text: &'a str,
-    article: bool,
+    /// An article scored by its paragraphs, or one passage.
+    shape: PieceShape,
     truth: Vec<usize>,
 }
 
@@ -92,7 +93,7 @@ fn units<'a>(items: &'a [Item], granularity: Granularity, taxonomy: &Taxonomy) -
                 noise: noise(&r.noise),
                 title: &r.title,
                 text: &r.text,
-                article: true,
+                shape: PieceShape::Article,
                 truth: resolve(&r.labels),
             }),
             (Item::Article(r), Granularity::Paragraph) => {
@@ -105,7 +106,7 @@ fn units<'a>(items: &'a [Item], granularity: Granularity, taxonomy: &Taxonomy) -
                         noise: noise(&r.noise),
                         title: "",
                         text: p,
-                        article: false,
+                        shape: PieceShape::Passage,
                         truth: resolve(labels),
                     });
                 }
@@ -117,7 +118,7 @@ fn units<'a>(items: &'a [Item], granularity: Granularity, taxonomy: &Taxonomy) -
                 noise: noise(&r.noise),
                 title: "",
                 text: &r.text,
-                article: false,
+                shape: PieceShape::Passage,
                 truth: resolve(&r.labels),
             }),
             (Item::Paragraph(_), Granularity::Article) => {}
@@ -189,7 +190,7 @@ impl Tally {
 fn evaluate(tagger: &Tagger, units: &[Unit<'_>]) -> Tally {
     let taxonomy = tagger.model().taxonomy();
     let n = taxonomy.len();
-    let predictions: Vec<_> = units.par_iter().map(|u| tagger.predict(u.title, u.text, u.article, TagOptions::default())).collect();
+    let predictions: Vec<_> = units.par_iter().map(|u| tagger.predict(u.title, u.text, u.shape, TagOptions::default())).collect();
     let id = |t: usize| taxonomy.theme(t).map_or("?", |t| t.id()).to_owned();
     let mut tally = Tally::new(n);
     for (unit, p) in units.iter().zip(&predictions) {
