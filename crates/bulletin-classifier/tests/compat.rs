@@ -91,7 +91,12 @@ fn format_v2_fixture_still_loads_with_its_calibration_and_predicts_the_same() {
     let hash = bulletin_classifier::short_hex(&Sha256::digest(&bytes));
     let tagger = Tagger::from_bytes(&bytes).unwrap();
     let calibration = tagger.model().calibration().expect("the v2 fixture is calibrated");
-    let p = tagger.predict("园区银行推出科技贷", "为高新技术企业发放信用贷款5000万元，并给予贴息。", false, TagOptions::default());
+    let p = tagger.predict(
+        "园区银行推出科技贷",
+        "为高新技术企业发放信用贷款5000万元，并给予贴息。",
+        PieceShape::Passage,
+        TagOptions::default(),
+    );
     let theme = tagger.model().taxonomy().theme(p.theme).unwrap().id().to_owned();
     let scores: Vec<String> = p.scores.iter().map(|s| format!("{s:.9}")).collect();
     let got = format!(

@@ -368,6 +368,7 @@ fn classify_min_confidence_abstains_to_other() {
     for p in &pieces {
         let (best, top) = p.scores.iter().max_by(|a, b| a.1.total_cmp(b.1)).map(|(t, s)| (t.as_str(), *s)).unwrap();
         assert_eq!(p.abstained, top < 0.99 && best != "other", "{p:?}");
+        assert_eq!(p.best, best, "best is the top-scoring theme, abstained or not");
         if p.abstained {
             assert_eq!((p.theme.as_str(), p.tags.as_slice()), ("other", &["other".to_owned()][..]));
             assert!((p.confidence - p.scores["other"]).abs() < 1e-12, "confidence is the reported theme's score");

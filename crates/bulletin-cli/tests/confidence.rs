@@ -1,6 +1,7 @@
 //! End-to-end tests of calibrated confidence: what `train`, `classify`, `eval`, `calibrate` and
 //! `merge` say about how far a score can be trusted.
 
+#[expect(dead_code, reason = "the helpers serve several test binaries; this one uses a few")]
 mod util;
 
 use std::path::{Path, PathBuf};
@@ -143,7 +144,7 @@ fn table_confidences(table: &str) -> Vec<f64> {
     table
         .lines()
         .filter_map(|line| {
-            let at = line.find(|c| c == '█' || c == '░')?;
+            let at = line.find(['█', '░'])?;
             let rest = line[at..].trim_start_matches(['█', '░']).trim_start();
             rest.get(..4)?.parse().ok()
         })

@@ -104,11 +104,6 @@ impl Entry {
         format!("{}: {}", self.loc, self.id)
     }
 
-    /// Whether the record was written for corpus v2 (and so must carry `noise` and `topic`).
-    fn is_v2(&self) -> bool {
-        self.split == Split::Field || (self.split == Split::Train && !LEGACY_BATCHES.contains(&self.batch.as_str()))
-    }
-
     fn is_web(&self) -> bool {
         self.noise.as_deref() == Some("web")
     }
