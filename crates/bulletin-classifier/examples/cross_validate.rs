@@ -10,7 +10,7 @@ use std::path::Path;
 
 use bulletin_classifier::cv::assign_folds;
 use bulletin_classifier::metrics::{Confusion, TagCounts};
-use bulletin_classifier::{ParamMap, Registry, TagOptions, Tagger, TrainConfig, TrainGranularity, Trainer};
+use bulletin_classifier::{ParamMap, PieceShape, Registry, TagOptions, Tagger, TrainConfig, TrainGranularity, Trainer};
 use bulletin_core::{PipelineSettings, Record, Taxonomy};
 
 fn load(dir: &Path) -> Result<Vec<Record>, Box<dyn std::error::Error>> {
@@ -79,14 +79,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (mut ca, mut cp) = (Confusion::new(taxonomy.len()), Confusion::new(taxonomy.len()));
         for r in test {
             let truth = taxonomy.resolve_labels(&r.labels)?;
-            let p = tagger.predict(&r.title, &r.text, true, TagOptions::default());
+            let p = tagger.predict(&r.title, &r.text, PieceShape::Article, TagOptions::default());
             ca.add(truth[0], p.theme);
             if truth.len() > 1 {
                 tags.add(&p.tags, &truth);
             }
             for (text, labels) in r.paragraphs().zip(r.paragraph_labels.iter().flatten()) {
                 let t = taxonomy.resolve(&labels[0])?;
-                cp.add(t, tagger.predict("", text, false, TagOptions::default()).theme);
+                cp.add(t, tagger.predict("", text, PieceShape::Passage, TagOptions::default()).theme);
             }
         }
         println!("fold {fold}: article macro-F1 {:.4}  paragraph macro-F1 {:.4}", ca.macro_f1(), cp.macro_f1());

@@ -81,7 +81,12 @@ pub struct RecordReader<'t> {
     pub failed_inputs: usize,
     /// Inputs read to their end.
     pub read_inputs: usize,
+    /// The longest line read, in bytes without its `\n`.
+    max_record_bytes: usize,
 }
+
+/// The default longest JSON line (`--max-record-bytes`): 16 MiB, hundreds of times a long article.
+pub const MAX_RECORD_BYTES: usize = 16 << 20;
 
 impl<'t> RecordReader<'t> {
     /// A reader checking labels against `taxonomy`. With `paragraph_records`, lines without
@@ -99,7 +104,16 @@ impl<'t> RecordReader<'t> {
             draft_lines: 0,
             failed_inputs: 0,
             read_inputs: 0,
+            max_record_bytes: MAX_RECORD_BYTES,
         }
+    }
+
+    /// Sets the longest line accepted, in bytes: a longer line is a fatal `file:line` error, read
+    /// no further than that (so `--data /dev/zero` stops after `max` bytes).
+    #[must_use]
+    pub fn with_max_record_bytes(mut self, max: usize) -> Self {
+        self.max_record_bytes = max;
+        self
     }
 
     /// The same reader, reading drafts of `bulletin suggest` as `drafts` says.
@@ -166,7 +180,8 @@ impl<'t> RecordReader<'t> {
         let mut bytes = 0u64;
         loop {
             buf.clear();
-            let n = match reader.read_until(b'\n', &mut buf) {
+            let limit = u64::try_from(self.max_record_bytes).unwrap_or(u64::MAX).saturating_add(1);
+            let n = match (&mut reader).take(limit).read_until(b'\n', &mut buf) {
                 Ok(n) => n,
                 Err(err) => {
                     let what = if name == "-" { "cannot read standard input".to_owned() } else { format!("cannot read {name}") };
@@ -179,6 +194,9 @@ impl<'t> RecordReader<'t> {
             line += 1;
             bytes += n as u64;
             let at = Location { file: name.to_owned(), line };
+            if buf.strip_suffix(b"\n").unwrap_or(&buf).len() > self.max_record_bytes {
+                bail!("{at}: a line longer than {} bytes: not a record (or raise --max-record-bytes if it is one)", self.max_record_bytes);
+            }
             match self.parse_line(&buf, &at)? {
                 Ok(Some(item)) => {
                     self.read += 1;

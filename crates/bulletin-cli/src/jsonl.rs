@@ -9,7 +9,7 @@ use serde::ser::{SerializeMap, Serializer};
 
 /// `split`: one piece.
 ///
-/// `{"source","id","encoding","index","kind","title","byline","credit","text","start","end","article_index","paragraph","section"}`
+/// `{"source","id","encoding","index","kind","title","byline","credit","text","start","end","article_index","paragraph","section","damaged"}`
 ///
 /// `id` is always present: the record's id with `--input-format records`, `null` for pages.
 #[derive(Debug, Serialize)]
@@ -28,6 +28,7 @@ pub struct PieceRecord<'a> {
     article_index: Option<usize>,
     paragraph: Option<usize>,
     section: Option<&'a str>,
+    damaged: bool,
 }
 
 impl<'a> PieceRecord<'a> {
@@ -48,6 +49,7 @@ impl<'a> PieceRecord<'a> {
             article_index: piece.article_index,
             paragraph: piece.paragraph,
             section: piece.section.as_deref(),
+            damaged: piece.damaged,
         }
     }
 }

@@ -82,6 +82,10 @@ pub struct Piece {
     /// `None` for pieces of pages.
     #[serde(default)]
     pub id: Option<String>,
+    /// More than 1 % of the characters of the title and text are U+FFFD, replacements of bytes
+    /// that did not decode: the piece is garbled and its classification unreliable.
+    #[serde(default)]
+    pub damaged: bool,
 }
 
 impl Piece {
@@ -101,6 +105,7 @@ impl Piece {
             paragraph: None,
             section: None,
             id: None,
+            damaged: false,
         }
     }
 }

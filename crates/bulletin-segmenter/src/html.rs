@@ -62,7 +62,7 @@ use scraper::{Html, Node};
 use std::collections::HashMap;
 
 use crate::SegmenterError;
-use crate::decode::{Decoded, decode};
+use crate::decode::{Decoded, check_plausible, decode};
 use crate::segment::is_cjk;
 
 /// The largest HTML file read (16 MiB): a page is parsed whole, as a DOM several times its size.
@@ -109,8 +109,9 @@ pub fn decode_html(bytes: &[u8], forced: Option<&str>) -> Result<HtmlDecoded, Se
         let used = decoded.encoding == declared.name();
         return Ok(HtmlDecoded { decoded, hint: hint(used) });
     }
-    // Strict: a single malformed sequence rules the declaration out.
-    let hinted = decode(bytes, Some(declared.name()));
+    // Strict: a single malformed sequence rules the declaration out, and so does text that does
+    // not look Chinese (the check detection applies to its own choice).
+    let hinted = decode(bytes, Some(declared.name())).and_then(|d| check_plausible(&d.text, declared).map(|()| d));
     match (hinted, detected) {
         (_, Err(err @ SegmenterError::BinaryInput { .. })) => Err(err),
         (Ok(hinted), Ok(detected)) if hinted.encoding == detected.encoding || replaced(&detected) > 0 => {
@@ -126,7 +127,7 @@ pub fn decode_html(bytes: &[u8], forced: Option<&str>) -> Result<HtmlDecoded, Se
 
 /// Malformed sequences replaced in a decoded text.
 fn replaced(decoded: &Decoded) -> usize {
-    decoded.text.chars().filter(|&c| c == '\u{FFFD}').count()
+    decoded.replaced
 }
 
 /// The encoding declared by a `<meta>` element in the first [`PRESCAN_BYTES`] bytes, if it is

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result, bail};
 use bulletin_classifier::active::{LabelIssue, Observation, label_issues};
+use bulletin_classifier::calibration::PieceShape;
 use bulletin_classifier::cv::assign_folds;
 use bulletin_classifier::{Registry, TagOptions, Tagger, TrainConfig, Trainer};
 use bulletin_core::{Record, Taxonomy};
@@ -180,8 +181,8 @@ fn judge(tagger: &Tagger, record: &Record, index: usize, taxonomy: &Taxonomy) ->
     let primary = |labels: &[String]| labels.first().and_then(|l| taxonomy.index_of(l));
     let mut article = Vec::new();
     if let Some(given) = primary(&record.labels) {
-        let multi = record.paragraphs().count() > 1;
-        let p = tagger.predict(&record.title, &record.text, multi, TagOptions::default());
+        let shape = if record.paragraphs().count() > 1 { PieceShape::Article } else { PieceShape::Passage };
+        let p = tagger.predict(&record.title, &record.text, shape, TagOptions::default());
         article.push((Judged { record: index, paragraph: None }, Observation::new(p.scores, given)));
     }
     let mut paragraphs = Vec::new();
@@ -190,7 +191,7 @@ fn judge(tagger: &Tagger, record: &Record, index: usize, taxonomy: &Taxonomy) ->
         if labels.len() > 1 {
             for (n, (text, labels)) in record.paragraphs().zip(labels).enumerate() {
                 if let Some(given) = primary(labels) {
-                    let p = tagger.predict("", text, false, TagOptions::default());
+                    let p = tagger.predict("", text, PieceShape::Passage, TagOptions::default());
                     paragraphs.push((Judged { record: index, paragraph: Some(n) }, Observation::new(p.scores, given)));
                 }
             }

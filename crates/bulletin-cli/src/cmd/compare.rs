@@ -110,9 +110,8 @@ pub fn run(config: &CompareConfig) -> Result<ExitCode> {
     if units.is_empty() {
         bail!("no labelled {} to compare on in the data", if config.granularity == Granularity::Article { "article" } else { "paragraph" });
     }
-    let predict = |t: &Tagger| -> Vec<usize> {
-        units.par_iter().map(|u| t.predict(u.title, u.text, u.article, TagOptions::default()).theme).collect()
-    };
+    let predict =
+        |t: &Tagger| -> Vec<usize> { units.par_iter().map(|u| t.predict(u.title, u.text, u.shape, TagOptions::default()).theme).collect() };
     let (pa, pb) = (predict(a), predict(b));
     let n = taxonomy.len();
     let (mut ca, mut cb) = (Confusion::new(n), Confusion::new(n));

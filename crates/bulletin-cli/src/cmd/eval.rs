@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use bulletin_classifier::calibration::Reliability;
 use bulletin_classifier::metrics::{Confusion, TagCounts, ThemeScores};
-use bulletin_classifier::{Registry, TagOptions, Tagger, TrainConfig, Trainer};
+use bulletin_classifier::{PieceShape, Registry, TagOptions, Tagger, TrainConfig, Trainer};
 use bulletin_core::{Granularity, Record, Taxonomy};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -38,6 +38,8 @@ pub struct EvalConfig {
     pub folds: Option<(usize, u64, TrainConfig)>,
     /// Where to write the SVG plots.
     pub plot: Option<PathBuf>,
+    /// The longest JSON line accepted.
+    pub max_record_bytes: usize,
 }
 
 impl EvalConfig {
@@ -57,6 +59,7 @@ impl EvalConfig {
             format: args.format,
             folds,
             plot: args.plot,
+            max_record_bytes: usize::try_from(args.max_record_bytes).unwrap_or(usize::MAX),
         })
     }
 }
@@ -71,7 +74,8 @@ pub(crate) struct Unit<'a> {
     noise: &'a str,
     pub(crate) title: &'a str,
     pub(crate) text: &'a str,
-    pub(crate) article: bool,
+    /// An article scored by its paragraphs, or one passage.
+    pub(crate) shape: PieceShape,
     pub(crate) truth: Vec<usize>,
 }
 
@@ -90,7 +94,7 @@ pub(crate) fn units<'a>(items: &'a [Item], granularity: Granularity, taxonomy: &
                 noise: noise(&r.noise),
                 title: &r.title,
                 text: &r.text,
-                article: true,
+                shape: PieceShape::Article,
                 truth: resolve(&r.labels),
             }),
             (Item::Article(r), Granularity::Paragraph) => {
@@ -103,7 +107,7 @@ pub(crate) fn units<'a>(items: &'a [Item], granularity: Granularity, taxonomy: &
                         noise: noise(&r.noise),
                         title: "",
                         text: p,
-                        article: false,
+                        shape: PieceShape::Passage,
                         truth: resolve(labels),
                     });
                 }
@@ -115,7 +119,7 @@ pub(crate) fn units<'a>(items: &'a [Item], granularity: Granularity, taxonomy: &
                 noise: noise(&r.noise),
                 title: "",
                 text: &r.text,
-                article: false,
+                shape: PieceShape::Passage,
                 truth: resolve(&r.labels),
             }),
             (Item::Paragraph(_), Granularity::Article) => {}
@@ -187,7 +191,7 @@ impl Tally {
 fn evaluate(tagger: &Tagger, units: &[Unit<'_>]) -> Tally {
     let taxonomy = tagger.model().taxonomy();
     let n = taxonomy.len();
-    let predictions: Vec<_> = units.par_iter().map(|u| tagger.predict(u.title, u.text, u.article, TagOptions::default())).collect();
+    let predictions: Vec<_> = units.par_iter().map(|u| tagger.predict(u.title, u.text, u.shape, TagOptions::default())).collect();
     let id = |t: usize| taxonomy.theme(t).map_or("?", |t| t.id()).to_owned();
     let mut tally = Tally::new(n);
     for (unit, p) in units.iter().zip(&predictions) {
@@ -304,7 +308,7 @@ pub fn run(config: &EvalConfig) -> Result<ExitCode> {
 /// The items of the data, and the exit code of reading them (3 when some input failed).
 fn read_items(config: &EvalConfig, taxonomy: &Taxonomy) -> Result<(Vec<Item>, ExitCode)> {
     let mut items = Vec::new();
-    let mut reader = RecordReader::new(taxonomy, false, true);
+    let mut reader = RecordReader::new(taxonomy, false, true).with_max_record_bytes(config.max_record_bytes);
     reader.read_sources(&config.files, |item, _, _| {
         items.push(item);
         Ok(())

@@ -257,7 +257,8 @@ fn borrowed_calibration(model: &Model) -> Result<Option<Calibration>> {
     if model.calibration().is_some() {
         return Ok(None);
     }
-    let default = Model::from_bytes(model::EMBEDDED_MODEL, &Registry::default()).context("cannot load the embedded default model")?;
+    let default =
+        Model::from_bytes(bulletin_classifier::DEFAULT_MODEL, &Registry::default()).context("cannot load the embedded default model")?;
     Ok(default.calibration().cloned())
 }
 
@@ -266,7 +267,7 @@ fn draft<'a>(tagger: &'a Tagger, pool: &'a Collect, unit: &Unit, pick: &Pick, ca
     let taxonomy: &Taxonomy = tagger.model().taxonomy();
     let id = |t: usize| taxonomy.theme(t).map_or("other", |t| t.id());
     let a = &pool.articles[unit.article];
-    let guess = |text: &str| id(tagger.predict("", text, false, TagOptions::default()).best);
+    let guess = |text: &str| id(tagger.predict("", text, PieceShape::Passage, TagOptions::default()).best);
     let (draft_id, title, text, labels, paragraph_labels) = match unit.paragraph {
         Some(p) => {
             let text = a.paragraphs[p].1.clone();
@@ -274,7 +275,8 @@ fn draft<'a>(tagger: &'a Tagger, pool: &'a Collect, unit: &Unit, pick: &Pick, ca
             (format!("{}/{p}", a.id), "", text, vec![label], vec![vec![label]])
         }
         None => {
-            let prediction = tagger.predict(&a.title, &a.text(false), a.paragraphs.len() > 1, TagOptions::default());
+            let shape = if a.paragraphs.len() > 1 { PieceShape::Article } else { PieceShape::Passage };
+            let prediction = tagger.predict(&a.title, &a.text(false), shape, TagOptions::default());
             let mut labels: Vec<&str> = vec![id(prediction.best)];
             for &t in &prediction.tags {
                 if !labels.contains(&id(t)) {

@@ -29,6 +29,8 @@ pub struct TrainCommand {
     pub out: OutFile,
     /// Make defective lines fatal.
     pub strict: bool,
+    /// The longest JSON line accepted.
+    pub max_record_bytes: usize,
     /// The training configuration.
     pub config: TrainConfig,
     /// Worker threads (0: one per core).
@@ -39,7 +41,7 @@ pub struct TrainCommand {
 
 impl TrainCommand {
     /// Validates the parsed arguments.
-    pub fn new(args: TrainArgs) -> Result<Self> {
+    pub fn new(args: &TrainArgs) -> Result<Self> {
         let mut config = training_config(&args.training, args.granularity)?;
         config.calibration = match args.calibration {
             CalibrationArg::Auto => CalibrationMode::Auto,
@@ -52,7 +54,16 @@ impl TrainCommand {
             args.data.data.iter().chain(&args.training.themes).chain(&args.training.dict).map(PathBuf::as_path).collect();
         let out = OutFile::new(&args.out, &inputs).context("invalid --out")?;
         let drafts = if args.include_suggested { Drafts::Include } else { Drafts::Exclude };
-        Ok(Self { files: data::expand_paths(&args.data.data, &args.data.glob)?, out, strict: args.strict, config, threads, drafts })
+        let max_record_bytes = usize::try_from(args.max_record_bytes).unwrap_or(usize::MAX);
+        Ok(Self {
+            files: data::expand_paths(&args.data.data, &args.data.glob)?,
+            out,
+            strict: args.strict,
+            max_record_bytes,
+            config,
+            threads,
+            drafts,
+        })
     }
 }
 
@@ -69,7 +80,8 @@ pub fn train_granularity(arg: TrainGranularityArg) -> TrainGranularity {
 pub fn training_config(args: &TrainingArgs, granularity: TrainGranularityArg) -> Result<TrainConfig> {
     let mut config = TrainConfig::default();
     if let Some(path) = &args.themes {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text =
+            String::from_utf8(crate::input::read_file(path)?).map_err(|_| anyhow!("{}: a taxonomy must be UTF-8", path.display()))?;
         config.taxonomy = Taxonomy::from_toml(&text).with_context(|| path.display().to_string())?;
     }
     Registry::default().get(&args.classifier)?;
@@ -111,7 +123,12 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
     // first fatal error, after the batches before it, so messages come out as from a serial loop.
     let (read, skipped, code) = std::thread::scope(|scope| -> Result<(u64, u64, ExitCode)> {
         let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Record>>(BATCHES_AHEAD);
-        let reader = scope.spawn(|| read_batches(&command.files, command.strict, command.drafts, &taxonomy, progress.as_ref(), sender));
+        let reader = scope.spawn(|| {
+            let reader = RecordReader::new(&taxonomy, command.strict, false)
+                .with_max_record_bytes(command.max_record_bytes)
+                .with_drafts(command.drafts);
+            read_batches(&command.files, reader, progress.as_ref(), sender)
+        });
         for batch in batches {
             // Returning drops `batches`: the reader's next send fails and it stops.
             trainer.add_records(&batch).context("training failed")?;
@@ -158,18 +175,15 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
     Ok(code)
 }
 
-/// Reads the command's inputs into batches of [`BATCH`] records sent to `sender`; returns the
+/// Reads `files` with `reader` into batches of [`BATCH`] records sent to `sender`; returns the
 /// records read, the lines skipped and the exit code of reading (3 when an input failed). Stops
 /// early, without error, when the receiver is gone.
 fn read_batches(
     files: &[Source],
-    strict: bool,
-    drafts: Drafts,
-    taxonomy: &Taxonomy,
+    mut reader: RecordReader<'_>,
     progress: Option<&ProgressBar>,
     sender: SyncSender<Vec<Record>>,
 ) -> Result<(u64, u64, ExitCode)> {
-    let mut reader = RecordReader::new(taxonomy, strict, false).with_drafts(drafts);
     let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
     let mut done_bytes = 0u64;
     let mut trainer_gone = false;
