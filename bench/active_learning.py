@@ -99,30 +99,35 @@ def initial(pool, seed, per_theme):
 
 
 def simulate(binary, work, pool, test_path, seed, start, step, stop):
+    """Both strategies round by round (so that a run cut short still compares them)."""
     themes = len({r["labels"][0] for r in pool})
     first = initial(pool, seed, start // themes)
-    curves = {}
-    for strategy in ("suggest", "random"):
-        rng = random.Random(seed)
-        labelled = list(first)
-        ids = {r["id"] for r in labelled}
-        points = []
-        while True:
-            f1, model = train_eval(binary, work, f"s{seed}-{strategy}", labelled, test_path)
-            points.append((len(labelled), f1))
+    rng = random.Random(seed)
+    state = {s: (list(first), {r["id"] for r in first}) for s in ("suggest", "random")}
+    curves = {"suggest": [], "random": []}
+    while True:
+        models = {}
+        for strategy in ("suggest", "random"):
+            labelled, _ = state[strategy]
+            if strategy == "random" and len(labelled) == len(first):
+                f1, model = curves["suggest"][-1][1], models["suggest"]  # the same start
+            else:
+                f1, model = train_eval(binary, work, f"s{seed}-{strategy}", labelled, test_path)
+            models[strategy] = model
+            curves[strategy].append((len(labelled), f1))
             print(f"  seed {seed} {strategy:7} {len(labelled):5} labelled: macro-F1 {f1:.4f}", file=sys.stderr, flush=True)
-            if len(labelled) + step > stop:
-                break
+        if len(state["suggest"][0]) + step > stop:
+            return curves
+        for strategy in ("suggest", "random"):
+            labelled, ids = state[strategy]
             rest = [r for r in pool if r["id"] not in ids]
             if strategy == "suggest":
-                picked = set(suggest(binary, work, model, rest, step, seed))
+                picked = set(suggest(binary, work, models[strategy], rest, step, seed))
                 new = [r for r in rest if r["id"] in picked]
             else:
                 new = rng.sample(rest, step)
             labelled += new
             ids |= {r["id"] for r in new}
-        curves[strategy] = points
-    return curves
 
 
 def svg(path, rounds, mean, full, pool_size):
@@ -162,6 +167,7 @@ def main():
     ap.add_argument("--start", type=int, default=50)
     ap.add_argument("--step", type=int, default=50)
     ap.add_argument("--svg", default="bench/active_learning.svg")
+    ap.add_argument("--full", type=float, help="the whole-pool macro-F1 of an earlier run (skips that training)")
     args = ap.parse_args()
     pool, test = split(read_records(args.data))
     stop = len(pool) // 2
@@ -169,7 +175,7 @@ def main():
         work = Path(tmp)
         test_path = work / "test.jsonl"
         write(test_path, test)
-        full, _ = train_eval(args.bin, work, "full", pool, test_path)
+        full = args.full if args.full is not None else train_eval(args.bin, work, "full", pool, test_path)[0]
         print(f"pool {len(pool)}, held out {len(test)}, whole pool macro-F1 {full:.4f}", file=sys.stderr)
         runs = [simulate(args.bin, work, pool, test_path, seed, args.start, args.step, stop) for seed in range(1, args.seeds + 1)]
     rounds = [n for n, _ in runs[0]["suggest"]]
