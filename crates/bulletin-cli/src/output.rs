@@ -1,5 +1,7 @@
 //! Standard output: a buffered writer, the JSON Lines / JSON array emitter, and table helpers.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{self, BufWriter, StdoutLock, Write};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -104,8 +106,49 @@ fn char_width(c: char) -> usize {
     if wide { 2 } else { 1 }
 }
 
-/// The text on one line, cut to `width` display columns with `…`.
+/// Whether a char must not reach a terminal as is: C0 controls (ESC, BEL, backspace, …), DEL,
+/// C1 controls (CSI U+009B, OSC U+009D, …) and the bidirectional overrides and isolates that
+/// make text display in another order than it is stored.
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` made safe for a terminal, as ripgrep and ls do: every unsafe char (see [`is_unsafe`])
+/// becomes a visible escape (`\n`, `\r`, `\t`, `\x1b`, `\u{9b}`, `\u{202e}`), except `\n` when
+/// `keep_newlines` (multi-line reports). Borrowed when there is nothing to escape.
+pub fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| is_unsafe(c) && !(keep_newlines && c == '\n')) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '\n' if keep_newlines => out.push('\n'),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unsafe(c) && u32::from(c) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c if is_unsafe(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Writes a human-readable report (tables, summaries) with [`escape`]: file names, titles,
+/// theme names and features from files cannot send escape sequences to the terminal.
+pub fn write_human(out: &mut impl Write, text: &str) -> io::Result<()> {
+    out.write_all(escape(text, true).as_bytes())
+}
+
+/// The text on one line, cut to `width` display columns with `…`; whitespace becomes spaces and
+/// other unsafe chars visible escapes (see [`escape`]), before the width is measured.
 pub fn truncate(text: &str, width: usize) -> String {
+    let text = escape(text, true);
     let flat = text.chars().map(|c| if c.is_whitespace() { ' ' } else { c });
     if flat.clone().map(char_width).sum::<usize>() <= width {
         return flat.collect();
@@ -141,6 +184,16 @@ mod tests {
         assert_eq!(truncate("高新区招商", 6), "高新…");
         assert_eq!(truncate("高新区", 6), "高新区");
         assert_eq!(truncate("abc\ndef", 10), "abc def");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_visibly() {
+        assert!(matches!(escape("高新区 plain\n", true), Cow::Borrowed(_)));
+        assert_eq!(escape("a\u{1b}]0;owned\u{7}b\u{8}", false), "a\\x1b]0;owned\\x07b\\x08");
+        assert_eq!(escape("x\ny\rz\t", false), "x\\ny\\rz\\t");
+        assert_eq!(escape("x\ny", true), "x\ny");
+        assert_eq!(escape("\u{9b}31m\u{7f}\u{202e}txt", false), "\\u{9b}31m\\x7f\\u{202e}txt");
+        assert_eq!(truncate("标题\u{1b}[2J", 40), "标题\\x1b[2J");
     }
 
     #[test]

@@ -10,8 +10,10 @@
 //! [`UNIT_BYTES`] of text, spawned on the pool in input order (the pool takes work spawned
 //! from outside first in, first out), and the calling thread writes a unit's results once it
 //! and every unit before it are done, while the next ones are being tagged. It spawns ahead
-//! until [`IN_FLIGHT_BYTES`] of text are in flight, then waits for the oldest unit, so memory
-//! stays bounded by the largest batch plus that window (and its JSON), whatever the input size.
+//! until [`IN_FLIGHT_BYTES`] are in flight, then waits for the oldest unit, so memory stays
+//! bounded by the largest batch (one segment of the reader) plus that window (and its JSON),
+//! whatever the input size. A piece counts its text plus [`PIECE_OVERHEAD`]: counting text alone
+//! let a page of heading-only lines (no text at all) put every piece in flight at once.
 //!
 //! Memory is not freed across threads: glibc's allocator locks a block's arena when another
 //! thread frees it (and may trim the arena with the lock held), so freeing each piece's JSON on
@@ -35,16 +37,32 @@ use crate::jsonl::{ClassifyRecord, PieceRecord};
 use crate::model;
 use crate::output::{self, Emitter, Stdout};
 
-/// Text bytes per unit of work: small enough that the last unit of the input leaves the other
+/// Cost ([`cost`]: text bytes plus a per-piece overhead) per unit of work: small enough that the last unit of the input leaves the other
 /// workers idle for little time (about a millisecond of tagging), large enough that spawning
 /// and receiving a unit costs nothing next to tagging it.
 const UNIT_BYTES: usize = 16 << 10;
 
-/// Text bytes in flight (spawned, not yet written) beyond which reading waits for the oldest
+/// Cost in flight (spawned, not yet written) beyond which reading waits for the oldest
 /// unit: 32 units, enough to keep the workers busy while the calling thread reads and splits
 /// the next chunk, and small for memory (the JSON of a unit is up to six times its text, in
 /// paragraphs).
 const IN_FLIGHT_BYTES: usize = 512 << 10;
+
+/// Rows of a page's table written at once: a page of more pieces is printed in several tables,
+/// so table output holds at most this many rows, whatever the page's size.
+const TABLE_ROWS: usize = 1000;
+
+/// What a piece counts for in [`UNIT_BYTES`] and [`IN_FLIGHT_BYTES`]: its text, its other
+/// strings, and [`PIECE_OVERHEAD`] for its structure, its result and its JSON record, so that
+/// tiny pieces (heading-only lines, one-line captions) are bounded by number as well as by bytes.
+fn cost(piece: &Piece) -> usize {
+    let strings = [&piece.title, &piece.byline, &piece.credit, &piece.section].into_iter().flatten().map(String::len).sum::<usize>();
+    piece.text.len() + strings + PIECE_OVERHEAD
+}
+
+/// The bytes a piece costs beyond its strings: the `Piece` and its allocations, its prediction
+/// (scores and tags), and its JSON record (about 300 bytes of fields and scores).
+const PIECE_OVERHEAD: usize = 512;
 
 /// Validated `classify` options.
 #[derive(Debug)]
@@ -104,6 +122,7 @@ fn classify<'scope>(
         scope,
         emitter,
         rows: Vec::new(),
+        rows_written: 0,
         in_flight: VecDeque::new(),
         spare: Vec::new(),
         in_flight_bytes: 0,
@@ -120,13 +139,15 @@ struct ClassifySink<'s, 'scope> {
     config: &'scope ClassifyConfig,
     scope: Option<&'s rayon::Scope<'scope>>,
     emitter: Emitter<Stdout>,
-    /// Table rows of the current page.
+    /// Table rows of the current page not yet written.
     rows: Vec<[String; 6]>,
+    /// Rows of the current page already written, in tables of [`TABLE_ROWS`].
+    rows_written: usize,
     /// Spawned units and page ends not yet written, in input order.
     in_flight: VecDeque<Pending>,
     /// Written units, to reuse.
     spare: Vec<Unit>,
-    /// Text bytes of the units in `in_flight`.
+    /// Cost of the units in `in_flight`.
     in_flight_bytes: usize,
 }
 
@@ -140,6 +161,8 @@ struct Unit {
     ends: Vec<usize>,
     /// Table rows.
     rows: Vec<[String; 6]>,
+    /// The page of the pieces (for a table written before the page ends).
+    page: Option<PageInfo>,
     /// The pieces, given back to be dropped by the thread that allocated them.
     pieces: Vec<Piece>,
     /// The error rendering the piece after the last record, which ends the unit.
@@ -148,7 +171,7 @@ struct Unit {
 
 /// Something to write once everything before it is written.
 enum Pending {
-    /// A unit being tagged, and its text bytes.
+    /// A unit being tagged, and its cost.
     Unit(mpsc::Receiver<Unit>, usize),
     /// The end of a page, after its pieces.
     End(PageInfo, usize),
@@ -229,6 +252,20 @@ impl<'scope> ClassifySink<'_, 'scope> {
             start = end;
         }
         self.rows.append(&mut unit.rows);
+        if self.rows.len() >= TABLE_ROWS {
+            if let Some(page) = &unit.page {
+                let rows = std::mem::take(&mut self.rows);
+                let heading = format!(
+                    "{} ({}): pieces {}–{}",
+                    output::escape(&page.source, false),
+                    page.encoding,
+                    self.rows_written,
+                    self.rows_written + rows.len() - 1
+                );
+                self.rows_written += rows.len();
+                write_table(self.emitter.out(), &heading, rows)?;
+            }
+        }
         if let Some(err) = unit.error.take() {
             return Err(err.into());
         }
@@ -241,7 +278,16 @@ impl<'scope> ClassifySink<'_, 'scope> {
 
     fn write_end(&mut self, page: &PageInfo, total: usize) -> Result<()> {
         if self.config.format == Format::Table {
-            write_table(self.emitter.out(), &page.source, page.encoding, total, std::mem::take(&mut self.rows))?;
+            let heading = match std::mem::take(&mut self.rows_written) {
+                0 => format!("{} ({}): {total} pieces", output::escape(&page.source, false), page.encoding),
+                written => format!(
+                    "{} ({}): pieces {written}–{} of {total}",
+                    output::escape(&page.source, false),
+                    page.encoding,
+                    total.saturating_sub(1)
+                ),
+            };
+            write_table(self.emitter.out(), &heading, std::mem::take(&mut self.rows))?;
         }
         Ok(())
     }
@@ -250,15 +296,17 @@ impl<'scope> ClassifySink<'_, 'scope> {
 impl PageSink for ClassifySink<'_, '_> {
     fn pieces(&mut self, page: &PageInfo, pieces: Vec<Piece>) -> Result<()> {
         let mut unit = self.spare.pop().unwrap_or_default();
+        unit.page = Some(page.clone());
         let mut bytes = 0;
         let mut pieces = pieces.into_iter().peekable();
         while let Some(piece) = pieces.next() {
-            bytes += piece.text.len();
+            bytes += cost(&piece);
             unit.input.push(piece);
             if bytes < UNIT_BYTES && pieces.peek().is_some() {
                 continue;
             }
-            let next = self.spare.pop().unwrap_or_default();
+            let mut next = self.spare.pop().unwrap_or_default();
+            next.page = Some(page.clone());
             let unit = std::mem::replace(&mut unit, next);
             let unit_bytes = std::mem::take(&mut bytes);
             if let Some(scope) = self.scope {
@@ -308,11 +356,10 @@ fn table_row(tagger: &Tagger, result: &Tagged) -> [String; 6] {
     ]
 }
 
-fn write_table(out: &mut Stdout, source: &str, encoding: &str, total: usize, rows: Vec<[String; 6]>) -> std::io::Result<()> {
+fn write_table(out: &mut Stdout, heading: &str, rows: Vec<[String; 6]>) -> std::io::Result<()> {
     let mut table = output::table(&["#", "kind", "title", "theme", "confidence", "tags"]);
     for row in rows {
         table.add_row(row);
     }
-    writeln!(out, "{source} ({encoding}): {total} pieces")?;
-    writeln!(out, "{table}")
+    output::write_human(out, &format!("{heading}\n{table}\n"))
 }

@@ -1,6 +1,5 @@
 //! `bulletin segment`: pieces with their normalised text, tokens and features.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
@@ -107,8 +106,7 @@ impl PageSink for SegmentSink {
         if self.format == Format::Table {
             let table = self.table.take().unwrap_or_else(new_table);
             let out = self.emitter.out();
-            writeln!(out, "{} ({}): {} pieces", page.source, page.encoding, total)?;
-            writeln!(out, "{table}")?;
+            output::write_human(out, &format!("{} ({}): {} pieces\n{table}\n", output::escape(&page.source, false), page.encoding, total))?;
         }
         Ok(())
     }

@@ -1,7 +1,5 @@
 //! `bulletin split`: pages → pieces.
 
-use std::io::Write;
-
 use anyhow::Result;
 use bulletin_core::{Granularity, Piece};
 use comfy_table::Table;
@@ -81,8 +79,7 @@ impl PageSink for SplitSink {
         if self.format == Format::Table {
             let table = self.table.take().unwrap_or_else(|| new_table(self.paragraphs));
             let out = self.emitter.out();
-            writeln!(out, "{} ({}): {} pieces", page.source, page.encoding, total)?;
-            writeln!(out, "{table}")?;
+            output::write_human(out, &format!("{} ({}): {} pieces\n{table}\n", output::escape(&page.source, false), page.encoding, total))?;
         }
         Ok(())
     }
