@@ -281,7 +281,9 @@ impl Trainer {
         &self.pieces
     }
 
-    /// Finalises the model: canonical vocabulary, feature selection, derived weights.
+    /// Finalises the model: canonical vocabulary, feature selection, derived weights; then a
+    /// sanity check of its scores (finite, not the same for every theme), which refuses a
+    /// degenerate model with [`ClassifierError::Degenerate`].
     pub fn finish(mut self) -> Result<Model, ClassifierError> {
         update(self.plugin.as_mut(), std::mem::take(&mut self.pending))?;
         if self.pieces.iter().all(|&n| n == 0) {
@@ -309,8 +311,38 @@ impl Trainer {
                 reason: "feature selection kept no feature (lower min_count or raise top_k)".into(),
             });
         }
+        check_scores(&model)?;
         Ok(model)
     }
+}
+
+/// Selected features probed by [`check_scores`], most frequent first.
+const PROBES: usize = 256;
+
+/// The sanity check of a trained model: the scores of an empty piece and of one-feature pieces
+/// (its most frequent selected features) must be finite, and not the same for every theme on
+/// every probe — a model that cannot tell the themes apart is refused rather than saved.
+fn check_scores(model: &Model) -> Result<(), ClassifierError> {
+    let n = model.vocabulary().len();
+    let mut features: Vec<(u64, u32)> = match model.plugin().counts() {
+        Some(counts) => (0..n.min(counts.n_features())).map(|f| (counts.token_row(f).iter().sum(), id_of(f))).collect(),
+        None => (0..n).map(|f| (0, id_of(f))).collect(),
+    };
+    features.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let probes = std::iter::once(Vec::new()).chain(features.iter().take(PROBES).map(|&(_, f)| vec![(f, 1)]));
+    let mut tells_apart = false;
+    for x in probes {
+        let scores = model.predict_log_proba(&x);
+        if let Some(bad) = scores.iter().find(|s| !s.is_finite()) {
+            return Err(ClassifierError::Degenerate { reason: format!("a score is {bad} (check alpha and class_prior)") });
+        }
+        let (min, max) = scores.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &s| (lo.min(s), hi.max(s)));
+        tells_apart |= max - min > 1e-9;
+    }
+    if !tells_apart {
+        return Err(ClassifierError::Degenerate { reason: "every theme scores the same on every piece tried".into() });
+    }
+    Ok(())
 }
 
 /// Hands `units` (lists of numbered examples, in order) to the plugin, one update per unit, and
