@@ -27,7 +27,7 @@ fn main() -> std::process::ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::Success.into(),
         Err(err) => {
             report::error(&err);
-            ExitCode::Error.into()
+            if err.downcast_ref::<exit::UsageError>().is_some() { ExitCode::Usage.into() } else { ExitCode::Error.into() }
         }
     }
 }

@@ -461,6 +461,38 @@ fn control_characters_from_titles_and_file_names_are_escaped_in_tables_and_messa
 }
 
 // ---------------------------------------------------------------------------------------------
+// 12. --explain with a model that cannot explain.
+
+#[test]
+fn explain_with_a_linfa_model_is_a_usage_error_not_an_empty_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("linfa.bin");
+    let r = run(&[
+        "train",
+        "--classifier",
+        "linfa-multinomial",
+        "--granularity",
+        "article",
+        "--data",
+        s(&fixture("corpus")),
+        "--out",
+        s(&model),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let page = "tests/fixtures/pages/zone-page.txt";
+    let r = run(&["classify", "--model", s(&model), "--explain", "3", "--format", "jsonl", page]);
+    assert_eq!(r.code, 2, "{}", r.err);
+    assert!(r.out.is_empty());
+    assert_one_error(&r, &["--explain", "linfa-multinomial", "cannot explain"]);
+    let r = run(&["classify", "--model", s(&model), "--format", "jsonl", page]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    // A native model still explains.
+    let r = run(&["classify", "--model", s(tiny_model()), "--explain", "3", "--format", "jsonl", page]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(r.out.lines().all(|l| l.contains("\"why\":[{")), "{}", r.out);
+}
+
+// ---------------------------------------------------------------------------------------------
 // 4. Old-Mac line endings.
 
 fn split_lines(out: &str) -> Vec<SplitLine> {

@@ -27,11 +27,11 @@ use std::path::PathBuf;
 use std::sync::mpsc::{self, TryRecvError};
 
 use anyhow::{Context, Result, anyhow, bail};
-use bulletin_classifier::{TagOptions, Tagged, Tagger};
+use bulletin_classifier::{ClassifierError, TagOptions, Tagged, Tagger};
 use bulletin_core::Piece;
 
 use crate::cli::{ClassifyArgs, Format};
-use crate::exit::ExitCode;
+use crate::exit::{ExitCode, UsageError};
 use crate::input::{self, InputConfig, PageInfo, PageSink};
 use crate::jsonl::{ClassifyRecord, PieceRecord};
 use crate::model;
@@ -101,6 +101,17 @@ impl ClassifyConfig {
 /// Runs `classify`.
 pub fn run(config: &ClassifyConfig) -> Result<ExitCode> {
     let tagger = model::load_tagger(config.model.as_deref())?;
+    if config.options.explain > 0 {
+        let plugin = tagger.model().plugin();
+        if let Err(ClassifierError::Unsupported { .. }) = plugin.explain(&[]) {
+            // An empty `why` for every piece would look like an explanation that found nothing.
+            return Err(UsageError(format!(
+                "--explain: the `{}` classifier of this model cannot explain its decisions; use a model trained with multinomial, complement or bernoulli, or drop --explain",
+                plugin.name()
+            ))
+            .into());
+        }
+    }
     let emitter = Emitter::new(output::stdout(), config.format)?;
     if config.threads == 1 {
         return classify(&tagger, config, None, emitter);
