@@ -31,11 +31,16 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use bulletin_core::{Granularity, Piece};
-use bulletin_segmenter::{SegmenterError, check_plausible, detect_encoding, is_utf16, split_page_with, too_damaged};
+use bulletin_segmenter::{SegmenterError, check_plausible, detect_encoding, is_blank, is_utf16, split_page_with, too_damaged};
 use encoding_rs::{Decoder, DecoderResult, Encoding, UTF_8};
 
 use crate::exit::ExitCode;
 use crate::report;
+
+/// Whether standard input was closed when the process started (set by `main`): reading it (the
+/// `/dev/null` Rust's runtime put in its place) would give an empty input ("no text") instead
+/// of an error.
+pub static STDIN_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Bytes read at a time; the encoding is decided on the first chunk.
 const CHUNK: usize = 1 << 20;
@@ -169,6 +174,10 @@ fn read_source(source: &Source, config: &InputConfig, emit: &mut dyn FnMut(Event
     let name = source.name();
     match source {
         Source::Stdin => {
+            if STDIN_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+                emit(Event::Flush)?;
+                return Ok(Err(anyhow!("cannot read standard input: it is closed")));
+            }
             let stdin = io::stdin();
             let mut reader = stdin.lock();
             let mut stream = PageStream::new(name, config);
@@ -412,7 +421,7 @@ impl<'c> PageStream<'c> {
         let added_chars = added.chars().count();
         self.chars += added_chars;
         self.pending_chars += added_chars;
-        self.any_text = self.any_text || !added.trim().is_empty();
+        self.any_text = self.any_text || !is_blank(added);
         let encoding = decoder.encoding();
         let too_many = match tolerance {
             Tolerance::None => self.replaced > 0,

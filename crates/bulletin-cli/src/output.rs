@@ -11,11 +11,58 @@ use serde::Serialize;
 use crate::cli::Format;
 
 /// The locked, buffered standard output every command writes its results to.
-pub type Stdout = BufWriter<StdoutLock<'static>>;
+pub type Stdout = BufWriter<Named<StdoutLock<'static>>>;
 
 /// Opens standard output.
 pub fn stdout() -> Stdout {
-    BufWriter::with_capacity(64 * 1024, io::stdout().lock())
+    BufWriter::with_capacity(64 * 1024, Named(io::stdout().lock()))
+}
+
+/// A writer whose errors say that it is standard output (`/dev/full` gave a bare "No space left
+/// on device"); the error kind is kept, so a closed pipe is still recognised.
+#[derive(Debug)]
+pub struct Named<W>(W);
+
+impl<W: Write> Write for Named<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf).map_err(name)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush().map_err(name)
+    }
+}
+
+fn name(err: io::Error) -> io::Error {
+    io::Error::new(err.kind(), StdoutError(err))
+}
+
+/// A write error of standard output.
+#[derive(Debug)]
+struct StdoutError(io::Error);
+
+impl std::fmt::Display for StdoutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot write to standard output: {}", self.0)
+    }
+}
+
+impl std::error::Error for StdoutError {}
+
+/// Whether standard stream `fd` (0, 1) was closed when the process started (`<&-`, `>&-`).
+///
+/// Rust's runtime reopens a closed standard stream on `/dev/null` before `main` (so that no file
+/// takes its number), read-write; a shell's `< /dev/null` or `> /dev/null` opens it read-only or
+/// write-only. So a stream that is `/dev/null` opened read-write was closed. Linux only (it asks
+/// `/proc/self`); elsewhere a closed stream is not detected and behaves as `/dev/null`.
+pub fn was_closed(fd: u32) -> bool {
+    let is_dev_null = std::fs::read_link(format!("/proc/self/fd/{fd}")).is_ok_and(|target| target == std::path::Path::new("/dev/null"));
+    is_dev_null
+        && std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}")).is_ok_and(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("flags:"))
+                .and_then(|flags| u32::from_str_radix(flags.trim(), 8).ok())
+                .is_some_and(|flags| flags & 0o3 == 0o2)
+        })
 }
 
 /// Writes records as JSON Lines or as one JSON array, as they come.

@@ -493,6 +493,81 @@ fn explain_with_a_linfa_model_is_a_usage_error_not_an_empty_why() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 13. Small contract gaps.
+
+/// Runs `script` with `bash -c`, `$BULLETIN` naming the binary, from the repository root.
+fn shell(script: &str) -> Run {
+    let out = std::process::Command::new("bash")
+        .current_dir(root())
+        .env("BULLETIN", assert_cmd::cargo::cargo_bin("bulletin"))
+        .args(["-c", script])
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        out: String::from_utf8_lossy(&out.stdout).into_owned(),
+        err: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_closed_or_full_stdout_is_an_error_and_a_closed_stdin_is_not_an_empty_input() {
+    let page = "tests/fixtures/pages/zone-page.txt";
+    // Closed from the start: the results would be lost.
+    let r = shell(&format!("\"$BULLETIN\" classify --format jsonl {page} >&-"));
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &["cannot write to standard output: it is closed"]);
+    // `train` writes no results to stdout: a closed stdout is fine.
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.bin");
+    let r =
+        shell(&format!("\"$BULLETIN\" train --granularity article --data tests/fixtures/corpus/part-1.jsonl --out '{}' >&-", s(&model)));
+    assert_eq!(r.code, 0, "{}", r.err);
+    // Full: the error says it is standard output.
+    let r = shell(&format!("\"$BULLETIN\" split --format jsonl {page} > /dev/full"));
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &["cannot write to standard output", "No space left on device"]);
+    // A reader that stops early is no error (exit 0), as the README says.
+    let r = shell(&format!("set -o pipefail; \"$BULLETIN\" split --format jsonl {page} {page} {page} | head -c 10 > /dev/null"));
+    assert_eq!(r.code, 0, "{}", r.err);
+    // Closed stdin: an error, not "no text".
+    let r = shell("\"$BULLETIN\" classify <&-");
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &["cannot read standard input: it is closed"]);
+    assert!(!r.err.contains("no text"), "{}", r.err);
+}
+
+#[test]
+fn a_file_of_zero_width_spaces_is_no_text() {
+    let dir = temp_with(&[("zwsp.txt", "\u{200B}\u{200B}\u{200B}\n\u{FEFF}\u{200D}\n".as_bytes())]);
+    let path = dir.path().join("zwsp.txt");
+    let r = run(&["classify", "--format", "json", s(&path)]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert_eq!(r.out.trim(), "[]");
+    assert!(r.err.contains(&format!("note: {}: no text", path.display())), "{}", r.err);
+}
+
+#[test]
+fn a_duplicate_key_in_a_record_is_a_file_line_error() {
+    let good = std::fs::read_to_string(fixture("corpus/part-1.jsonl")).unwrap();
+    let line = good.lines().count() + 1;
+    let dup = r#"{"id":"dup","text":"银行发放知识产权质押贷款。","labels":["financing"],"labels":["other"]}"#;
+    let dir = temp_with(&[("data.jsonl", format!("{good}{dup}\n").as_bytes())]);
+    let file = dir.path().join("data.jsonl");
+    let out = dir.path().join("m.bin");
+    let r = run(&["train", "--data", s(&file), "--out", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(
+        r.err.contains(&format!("{}:{line}: malformed JSON: duplicate key `labels`", file.display())) && r.err.contains("skipped: 1"),
+        "{}",
+        r.err
+    );
+    let r = run(&["train", "--strict", "--data", s(&file), "--out", s(&out)]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &[&format!("{}:{line}: malformed JSON: duplicate key `labels`", file.display())]);
+}
+
+// ---------------------------------------------------------------------------------------------
 // 4. Old-Mac line endings.
 
 fn split_lines(out: &str) -> Vec<SplitLine> {
