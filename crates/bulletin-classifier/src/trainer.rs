@@ -284,35 +284,37 @@ impl Trainer {
     /// Finalises the model: canonical vocabulary, feature selection, derived weights; then a
     /// sanity check of its scores (finite, not the same for every theme), which refuses a
     /// degenerate model with [`ClassifierError::Degenerate`].
-    pub fn finish(mut self) -> Result<Model, ClassifierError> {
-        update(self.plugin.as_mut(), std::mem::take(&mut self.pending))?;
-        if self.pieces.iter().all(|&n| n == 0) {
-            return Err(ClassifierError::NoTrainingData { reason: "no training example was read".into() });
-        }
-        let summary = TrainingSummary {
-            pieces_per_theme: self.pieces,
-            records: self.records,
-            granularity: self.config.granularity.as_str().to_owned(),
-            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-        };
-        let fingerprint = self.pipeline.fingerprint();
-        let model = Model::assemble(
-            self.config.taxonomy,
-            self.config.settings,
-            fingerprint,
-            self.vocab,
-            self.plugin,
-            self.selection,
-            self.policy,
-            summary,
-        )?;
-        if model.selected_features() == 0 {
-            return Err(ClassifierError::NoTrainingData {
-                reason: "feature selection kept no feature (lower min_count or raise top_k)".into(),
-            });
-        }
-        check_scores(&model)?;
-        Ok(model)
+    pub fn finish(self) -> Result<Model, ClassifierError> {
+        self.finish_with_pipeline().0
+    }
+
+    /// [`finish`](Self::finish), also giving back the pipeline, to train again with
+    /// [`Trainer::with_pipeline`] or to featurise pieces for the model without building it anew
+    /// (tens of milliseconds each time).
+    pub fn finish_with_pipeline(self) -> (Result<Model, ClassifierError>, Pipeline) {
+        let Self { config, pipeline, vocab, mut plugin, selection, policy, pieces, records, pending } = self;
+        let model = (|| {
+            update(plugin.as_mut(), pending)?;
+            if pieces.iter().all(|&n| n == 0) {
+                return Err(ClassifierError::NoTrainingData { reason: "no training example was read".into() });
+            }
+            let summary = TrainingSummary {
+                pieces_per_theme: pieces,
+                records,
+                granularity: config.granularity.as_str().to_owned(),
+                tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            };
+            let model =
+                Model::assemble(config.taxonomy, config.settings, pipeline.fingerprint(), vocab, plugin, selection, policy, summary)?;
+            if model.selected_features() == 0 {
+                return Err(ClassifierError::NoTrainingData {
+                    reason: "feature selection kept no feature (lower min_count or raise top_k)".into(),
+                });
+            }
+            check_scores(&model)?;
+            Ok(model)
+        })();
+        (model, pipeline)
     }
 }
 

@@ -155,6 +155,13 @@ impl<'t> RecordReader<'t> {
         }
     }
 
+    /// One line as [`Self::read_files`] parses it (the fuzz target `jsonl_record`'s entry point,
+    /// built with `--cfg fuzzing`).
+    #[cfg(fuzzing)]
+    pub fn parse(&mut self, line: &[u8]) -> Result<Result<Option<Item>, String>> {
+        self.parse_line(line, &Location { file: "fuzz".to_owned(), line: 1 })
+    }
+
     /// `Ok(Ok(Some))` a valid item, `Ok(Ok(None))` a blank line, `Ok(Err(reason))` a defective
     /// line, `Err` a fatal error (unknown label).
     fn parse_line(&mut self, bytes: &[u8], at: &Location) -> Result<Result<Option<Item>, String>> {

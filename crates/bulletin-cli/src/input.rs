@@ -528,6 +528,24 @@ impl<'c> PageStream<'c> {
     }
 }
 
+/// Streams `bytes` through [`PageStream`] in chunks of `chunk` bytes and returns the pieces and
+/// the encoding used, or the input's error: the entry point of the fuzz target `stream_chunks`,
+/// which compares it with the whole-buffer path (`fuzz/`, built with `--cfg fuzzing`).
+#[cfg(fuzzing)]
+pub fn stream_pieces(bytes: &[u8], chunk: usize, config: &InputConfig) -> Result<(Vec<Piece>, &'static str)> {
+    let mut stream = PageStream::new("fuzz".to_owned(), config);
+    stream.chunk = chunk.max(4);
+    let mut pieces = Vec::new();
+    let mut reader = bytes;
+    stream.run(&mut reader, &mut |event| {
+        if let Event::Pieces(_, batch) = event {
+            pieces.extend(batch);
+        }
+        Ok(())
+    })??;
+    Ok((pieces, stream.page.encoding))
+}
+
 /// Reads until `buf` is full or the input ends; returns the bytes read.
 fn fill(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
