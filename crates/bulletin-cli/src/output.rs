@@ -130,6 +130,66 @@ impl<W: Write> Emitter<W> {
     }
 }
 
+/// Rows of a page's table written at once: a page of more pieces is printed in several tables,
+/// so table output holds at most this many rows, whatever the page's size.
+pub const TABLE_ROWS: usize = 1000;
+
+/// The heading line above (a part of) a page's table: `SOURCE (ENCODING): N pieces` for a page
+/// printed whole, `SOURCE (ENCODING): pieces A–B` for a part and `…: pieces A–B of N` for the
+/// last part of a page printed in parts.
+pub fn table_heading(source: &str, encoding: &str, first: usize, rows: usize, total: Option<usize>) -> String {
+    let source = escape(source, false);
+    match total {
+        Some(total) if first == 0 => format!("{source} ({encoding}): {total} pieces"),
+        Some(total) => format!("{source} ({encoding}): pieces {first}–{} of {total}", total.saturating_sub(1)),
+        None => format!("{source} ({encoding}): pieces {first}–{}", first + rows.saturating_sub(1)),
+    }
+}
+
+/// A page's table built row by row and printed in parts of [`TABLE_ROWS`] rows (`split`,
+/// `segment`).
+pub struct PagedTable {
+    header: Vec<&'static str>,
+    table: Option<Table>,
+    rows: usize,
+    written: usize,
+}
+
+impl PagedTable {
+    /// An empty table with these column headers.
+    pub fn new(header: Vec<&'static str>) -> Self {
+        Self { header, table: None, rows: 0, written: 0 }
+    }
+
+    /// Adds a row of the page `source` (`encoding`), printing the table so far once it holds
+    /// [`TABLE_ROWS`] rows.
+    pub fn add_row(&mut self, out: &mut impl Write, source: &str, encoding: &str, row: Vec<String>) -> io::Result<()> {
+        let header = &self.header;
+        self.table.get_or_insert_with(|| table(header)).add_row(row);
+        self.rows += 1;
+        if self.rows == TABLE_ROWS {
+            let heading = table_heading(source, encoding, self.written, self.rows, None);
+            self.write(out, &heading)?;
+        }
+        Ok(())
+    }
+
+    /// Prints the rest of the page's table, `total` pieces in all.
+    pub fn end_page(&mut self, out: &mut impl Write, source: &str, encoding: &str, total: usize) -> io::Result<()> {
+        let heading = table_heading(source, encoding, self.written, self.rows, Some(total));
+        self.write(out, &heading)?;
+        self.written = 0;
+        Ok(())
+    }
+
+    fn write(&mut self, out: &mut impl Write, heading: &str) -> io::Result<()> {
+        let table = self.table.take().unwrap_or_else(|| table(&self.header));
+        self.written += self.rows;
+        self.rows = 0;
+        write_human(out, &format!("{heading}\n{table}\n"))
+    }
+}
+
 /// A table sized to the terminal (120 columns when standard output is not one).
 pub fn table(header: &[&str]) -> Table {
     let mut table = Table::new();

@@ -333,6 +333,23 @@ fn classify_peak_memory_does_not_grow_from_30_to_100_mb_of_tiny_pieces() {
     }
 }
 
+#[test]
+fn a_table_of_more_than_a_thousand_rows_is_printed_in_parts() {
+    let page = (0..1500).fold(String::new(), |page, i| page + &format!("# 标题{i}\n"));
+    let dir = temp_with(&[("many.txt", page.as_bytes())]);
+    let path = dir.path().join("many.txt");
+    for command in ["classify", "split", "segment"] {
+        let r = run(&[command, s(&path)]);
+        assert_eq!(r.code, 0, "{command}: {}", r.err);
+        let headings: Vec<&str> = r.out.lines().filter(|l| l.starts_with(s(&path))).collect();
+        assert_eq!(
+            headings,
+            [format!("{} (UTF-8): pieces 0–999", path.display()), format!("{} (UTF-8): pieces 1000–1499 of 1500", path.display())],
+            "{command}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 6. Readers with a size limit.
 

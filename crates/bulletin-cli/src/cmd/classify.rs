@@ -48,10 +48,6 @@ const UNIT_BYTES: usize = 16 << 10;
 /// paragraphs).
 const IN_FLIGHT_BYTES: usize = 512 << 10;
 
-/// Rows of a page's table written at once: a page of more pieces is printed in several tables,
-/// so table output holds at most this many rows, whatever the page's size.
-const TABLE_ROWS: usize = 1000;
-
 /// What a piece counts for in [`UNIT_BYTES`] and [`IN_FLIGHT_BYTES`]: its text, its other
 /// strings, and [`PIECE_OVERHEAD`] for its structure, its result and its JSON record, so that
 /// tiny pieces (heading-only lines, one-line captions) are bounded by number as well as by bytes.
@@ -152,7 +148,7 @@ struct ClassifySink<'s, 'scope> {
     emitter: Emitter<Stdout>,
     /// Table rows of the current page not yet written.
     rows: Vec<[String; 6]>,
-    /// Rows of the current page already written, in tables of [`TABLE_ROWS`].
+    /// Rows of the current page already written, in tables of [`output::TABLE_ROWS`].
     rows_written: usize,
     /// Spawned units and page ends not yet written, in input order.
     in_flight: VecDeque<Pending>,
@@ -263,19 +259,11 @@ impl<'scope> ClassifySink<'_, 'scope> {
             start = end;
         }
         self.rows.append(&mut unit.rows);
-        if self.rows.len() >= TABLE_ROWS {
-            if let Some(page) = &unit.page {
-                let rows = std::mem::take(&mut self.rows);
-                let heading = format!(
-                    "{} ({}): pieces {}–{}",
-                    output::escape(&page.source, false),
-                    page.encoding,
-                    self.rows_written,
-                    self.rows_written + rows.len() - 1
-                );
-                self.rows_written += rows.len();
-                write_table(self.emitter.out(), &heading, rows)?;
-            }
+        while let Some(page) = unit.page.as_ref().filter(|_| self.rows.len() >= output::TABLE_ROWS) {
+            let rows: Vec<[String; 6]> = self.rows.drain(..output::TABLE_ROWS).collect();
+            let heading = output::table_heading(&page.source, page.encoding, self.rows_written, rows.len(), None);
+            self.rows_written += rows.len();
+            write_table(self.emitter.out(), &heading, rows)?;
         }
         if let Some(err) = unit.error.take() {
             return Err(err.into());
@@ -289,15 +277,8 @@ impl<'scope> ClassifySink<'_, 'scope> {
 
     fn write_end(&mut self, page: &PageInfo, total: usize) -> Result<()> {
         if self.config.format == Format::Table {
-            let heading = match std::mem::take(&mut self.rows_written) {
-                0 => format!("{} ({}): {total} pieces", output::escape(&page.source, false), page.encoding),
-                written => format!(
-                    "{} ({}): pieces {written}–{} of {total}",
-                    output::escape(&page.source, false),
-                    page.encoding,
-                    total.saturating_sub(1)
-                ),
-            };
+            let heading =
+                output::table_heading(&page.source, page.encoding, std::mem::take(&mut self.rows_written), self.rows.len(), Some(total));
             write_table(self.emitter.out(), &heading, std::mem::take(&mut self.rows))?;
         }
         Ok(())
