@@ -8,6 +8,7 @@
 use bulletin_classifier::{TagOptions, default_tagger};
 use bulletin_core::Granularity;
 
+#[expect(clippy::print_stdout, reason = "an example that shows its result")]
 fn main() {
     // One string: the theme, how sure the model is, and every theme the text covers.
     let tagger = default_tagger();

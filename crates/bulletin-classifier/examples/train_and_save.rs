@@ -22,6 +22,7 @@ const RECORDS: &str = r#"{"id":"a1","title":"高新区举行项目集中签约�
 {"id":"o1","title":"园区开展安全生产检查","text":"检查组深入企业车间排查消防隐患。","labels":["other"]}
 {"id":"o2","title":"园区举办职工运动会","text":"各企业职工参加拔河、跳绳等比赛。","labels":["other"]}"#;
 
+#[expect(clippy::print_stdout, reason = "an example that shows its result")]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let records = RECORDS.lines().map(Record::from_json).collect::<Result<Vec<_>, _>>()?;
 

@@ -85,6 +85,13 @@ pub enum ClassifierError {
         /// Why.
         reason: String,
     },
+    /// A trained model whose scores are not finite, or the same for every theme: parameters or
+    /// data that leave nothing to learn.
+    #[error("the trained model is degenerate: {reason}")]
+    Degenerate {
+        /// What the sanity check found.
+        reason: String,
+    },
     /// A feature vector or label outside the model's dimensions.
     #[error("{what} {index} is out of range (the model has {len})")]
     OutOfRange {

@@ -3,14 +3,27 @@
 //!
 //! | Name | Default | Purpose | Range |
 //! |---|---|---|---|
-//! | `alpha` | 0.3 | Lidstone smoothing added to every feature count | finite, > 0 |
+//! | `alpha` | 0.3 | Lidstone smoothing added to every feature count | 1e-10 to 1000 |
 //! | `fit_prior` | `true` | learn class priors from training frequencies (else uniform) | `true`/`false` |
-//! | `class_prior` | none | fixed priors, one per theme in taxonomy order (overrides `fit_prior`) | finite, > 0, normalised on use |
+//! | `class_prior` | none | fixed priors, one per theme in taxonomy order (overrides `fit_prior`) | 1e-12 to 1e12 each, normalised on use |
+//!
+//! The ranges keep the arithmetic meaningful: below 1e-10 (scikit-learn's floor too) a smoothed
+//! probability can round to 0 and its logarithm to −∞ (`bernoulli` with `alpha=5e-324` scored
+//! every theme alike); above 1000 the smoothing swamps any count a corpus gives a feature, and
+//! `alpha=1e308` overflowed to infinity. Priors beyond 1e±12 of each other would leave one theme
+//! all but impossible or overflow their sum.
 //! | `norm` | `false` | complement only: weight normalisation of Rennie et al. (2003) | `true`/`false` |
 
 use serde::{Deserialize, Serialize};
 
 use crate::{ClassifierError, ParamMap};
+
+/// The smallest `alpha` accepted.
+pub const MIN_ALPHA: f64 = 1e-10;
+/// The largest `alpha` accepted.
+pub const MAX_ALPHA: f64 = 1e3;
+/// The smallest and largest class prior accepted (before normalisation).
+pub const PRIOR_RANGE: (f64, f64) = (1e-12, 1e12);
 
 /// Valid naive-Bayes hyper-parameters (see the module docs for the table).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,6 +120,8 @@ fn parse_bool(v: &str) -> Option<bool> {
 /// assert_eq!(params.alpha(), 0.5);
 /// assert!(NbParams::builder().alpha(0.0).check().is_err());
 /// assert!(NbParams::builder().alpha(f64::NAN).check().is_err());
+/// assert!(NbParams::builder().alpha(1e308).check().is_err());
+/// assert!(NbParams::builder().alpha(5e-324).check().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct NbParamsBuilder(NbParams);
@@ -136,24 +151,37 @@ impl NbParamsBuilder {
         self.0.norm = norm;
         self
     }
-    /// Validates: `alpha` finite and > 0; priors finite and > 0.
+    /// Validates: `alpha` between [`MIN_ALPHA`] and [`MAX_ALPHA`]; every prior within
+    /// [`PRIOR_RANGE`] (NaN is never in range).
     pub fn check(self) -> Result<NbParams, ClassifierError> {
         let p = self.0;
-        if !(p.alpha.is_finite() && p.alpha > 0.0) {
+        if !(MIN_ALPHA..=MAX_ALPHA).contains(&p.alpha) {
             return Err(ClassifierError::InvalidParam {
                 name: "alpha".into(),
                 value: p.alpha.to_string(),
-                reason: "must be a finite number greater than 0",
+                reason: "must be a number from 1e-10 to 1000 (beyond, the smoothing makes every theme score alike)",
             });
         }
         if let Some(prior) = &p.class_prior {
-            if prior.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+            if prior.iter().any(|v| !(PRIOR_RANGE.0..=PRIOR_RANGE.1).contains(v)) {
                 return Err(ClassifierError::InvalidParam {
                     name: "class_prior".into(),
                     value: prior.iter().map(f64::to_string).collect::<Vec<_>>().join(","),
-                    reason: "every prior must be a finite number greater than 0",
+                    reason: "every prior must be a number from 1e-12 to 1e12",
                 });
             }
+        }
+        Ok(p)
+    }
+
+    /// Validates parameters read from a model file: finite and greater than 0, the rules before
+    /// [`check`](Self::check) narrowed them, so that a model trained then still loads (and is
+    /// judged by its scores).
+    pub(crate) fn check_stored(self) -> Result<NbParams, ClassifierError> {
+        let p = self.0;
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        if !positive(p.alpha) || p.class_prior.as_ref().is_some_and(|prior| !prior.iter().copied().all(positive)) {
+            return Err(ClassifierError::Payload { reason: format!("invalid parameters in the model state: {:?}", p.to_map(true)) });
         }
         Ok(p)
     }

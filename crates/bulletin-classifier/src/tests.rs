@@ -1,7 +1,7 @@
 //! Crate-level tests: parity with scikit-learn and linfa, exact update and merge, finite
 //! probabilities, explanations, model files.
 
-use bulletin_core::{PipelineSettings, Record};
+use bulletin_core::{PipelineSettings, Record, Taxonomy};
 use bulletin_segmenter::Pipeline;
 use proptest::prelude::*;
 
@@ -457,4 +457,52 @@ fn the_registry_holds_linfa_backends_only_with_the_feature() {
     let names: Vec<&str> = registry.names().collect();
     assert_eq!(names.contains(&"linfa-multinomial"), cfg!(feature = "linfa"), "{names:?}");
     assert!(names.contains(&"multinomial") && names.contains(&"complement") && names.contains(&"bernoulli"));
+}
+
+/// One record per theme of the built-in taxonomy, each with `text`.
+fn one_per_theme(text: impl Fn(&str) -> String) -> Vec<Record> {
+    Taxonomy::builtin()
+        .ids()
+        .map(|id| Record::from_json(&format!(r#"{{"title":"","text":"{}","labels":["{id}"]}}"#, text(id))).unwrap())
+        .collect()
+}
+
+fn train_with(params: &[(&str, &str)], classifier: &str, records: &[Record]) -> Result<Model, ClassifierError> {
+    let config = TrainConfig {
+        classifier: classifier.to_owned(),
+        params: params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        ..TrainConfig::default()
+    };
+    let mut trainer = Trainer::new(config, &Registry::default())?;
+    trainer.add_records(records)?;
+    trainer.finish()
+}
+
+/// Regression: `alpha=1e308` (or `bernoulli` with `alpha=5e-324`) passed validation and gave a
+/// model that scored 0.2 for everything.
+#[test]
+fn degenerate_smoothing_is_refused_before_training() {
+    let records = one_per_theme(|id| format!("{id}专属的词语出现在这里。"));
+    for (classifier, alpha) in [("multinomial", "1e308"), ("bernoulli", "5e-324"), ("complement", "1e4"), ("linfa-multinomial", "0")] {
+        let err = train_with(&[("alpha", alpha)], classifier, &records).unwrap_err();
+        assert!(matches!(&err, ClassifierError::InvalidParam { name, .. } if name == "alpha"), "{classifier} {alpha}: {err}");
+    }
+    let err = train_with(&[("class_prior", "1e308,1e308,1e308,1e308,1e308")], "multinomial", &records).unwrap_err();
+    assert!(matches!(&err, ClassifierError::InvalidParam { name, .. } if name == "class_prior"), "{err}");
+    for alpha in ["1e-10", "1000"] {
+        assert!(train_with(&[("alpha", alpha)], "multinomial", &records).is_ok(), "alpha {alpha} is in range");
+    }
+}
+
+#[test]
+fn a_model_that_cannot_tell_themes_apart_is_refused_at_finish() {
+    // Every theme has the same one example: every score is 0.2, whatever the piece.
+    let same = one_per_theme(|_| "高新区召开工作会议。".to_owned());
+    let err = train_with(&[], "multinomial", &same).unwrap_err();
+    assert!(matches!(&err, ClassifierError::Degenerate { .. }), "{err}");
+    assert!(err.to_string().contains("every theme scores the same"), "{err}");
+    // Distinct examples pass, and their scores are finite.
+    let distinct = one_per_theme(|id| format!("{id}专属的词语出现在这里。"));
+    let model = train_with(&[], "multinomial", &distinct).unwrap();
+    assert!(model.predict_log_proba(&[]).iter().all(|s| s.is_finite()));
 }

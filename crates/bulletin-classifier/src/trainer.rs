@@ -417,39 +417,78 @@ impl Trainer {
         &self.pieces
     }
 
-    /// Finalises the model: canonical vocabulary, feature selection, derived weights.
-    pub fn finish(mut self) -> Result<Model, ClassifierError> {
-        update(self.plugin.as_mut(), std::mem::take(&mut self.pending))?;
-        if self.pieces.iter().all(|&n| n == 0) {
-            return Err(ClassifierError::NoTrainingData { reason: "no training example was read".into() });
-        }
-        let calibration = self.calibrate()?;
-        let summary = TrainingSummary {
-            pieces_per_theme: self.pieces,
-            records: self.records,
-            granularity: self.config.granularity.as_str().to_owned(),
-            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-        };
-        let fingerprint = self.pipeline.fingerprint();
-        let mut model = Model::assemble(
-            self.config.taxonomy,
-            self.config.settings,
-            fingerprint,
-            self.vocab,
-            self.plugin,
-            self.selection,
-            self.policy,
-            summary,
-        )?;
-        model.set_calibration(calibration);
-        model.set_records(self.sketch);
-        if model.selected_features() == 0 {
-            return Err(ClassifierError::NoTrainingData {
-                reason: "feature selection kept no feature (lower min_count or raise top_k)".into(),
-            });
-        }
-        Ok(model)
+    /// Finalises the model: canonical vocabulary, feature selection, derived weights; then a
+    /// sanity check of its scores (finite, not the same for every theme), which refuses a
+    /// degenerate model with [`ClassifierError::Degenerate`].
+    pub fn finish(self) -> Result<Model, ClassifierError> {
+        self.finish_with_pipeline().0
     }
+
+    /// [`finish`](Self::finish), also giving back the pipeline, to train again with
+    /// [`Trainer::with_pipeline`] or to featurise pieces for the model without building it anew
+    /// (tens of milliseconds each time).
+    pub fn finish_with_pipeline(mut self) -> (Result<Model, ClassifierError>, Pipeline) {
+        // The last counts go in, then the calibration is fitted (it may re-derive the tagging
+        // thresholds of the policy) before the parts are moved into the model.
+        let calibration = (|| {
+            update(self.plugin.as_mut(), std::mem::take(&mut self.pending))?;
+            if self.pieces.iter().all(|&n| n == 0) {
+                return Err(ClassifierError::NoTrainingData { reason: "no training example was read".into() });
+            }
+            self.calibrate()
+        })();
+        let Self { config, pipeline, vocab, plugin, selection, policy, pieces, records, sketch, .. } = self;
+        let model = (|| {
+            let calibration = calibration?;
+            let summary = TrainingSummary {
+                pieces_per_theme: pieces,
+                records,
+                granularity: config.granularity.as_str().to_owned(),
+                tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            };
+            let mut model =
+                Model::assemble(config.taxonomy, config.settings, pipeline.fingerprint(), vocab, plugin, selection, policy, summary)?;
+            model.set_calibration(calibration);
+            model.set_records(sketch);
+            if model.selected_features() == 0 {
+                return Err(ClassifierError::NoTrainingData {
+                    reason: "feature selection kept no feature (lower min_count or raise top_k)".into(),
+                });
+            }
+            check_scores(&model)?;
+            Ok(model)
+        })();
+        (model, pipeline)
+    }
+}
+
+/// Selected features probed by [`check_scores`], most frequent first.
+const PROBES: usize = 256;
+
+/// The sanity check of a trained model: the scores of an empty piece and of one-feature pieces
+/// (its most frequent selected features) must be finite, and not the same for every theme on
+/// every probe — a model that cannot tell the themes apart is refused rather than saved.
+fn check_scores(model: &Model) -> Result<(), ClassifierError> {
+    let n = model.vocabulary().len();
+    let mut features: Vec<(u64, u32)> = match model.plugin().counts() {
+        Some(counts) => (0..n.min(counts.n_features())).map(|f| (counts.token_row(f).iter().sum(), id_of(f))).collect(),
+        None => (0..n).map(|f| (0, id_of(f))).collect(),
+    };
+    features.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let probes = std::iter::once(Vec::new()).chain(features.iter().take(PROBES).map(|&(_, f)| vec![(f, 1)]));
+    let mut tells_apart = false;
+    for x in probes {
+        let scores = model.predict_log_proba(&x);
+        if let Some(bad) = scores.iter().find(|s| !s.is_finite()) {
+            return Err(ClassifierError::Degenerate { reason: format!("a score is {bad} (check alpha and class_prior)") });
+        }
+        let (min, max) = scores.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &s| (lo.min(s), hi.max(s)));
+        tells_apart |= max - min > 1e-9;
+    }
+    if !tells_apart {
+        return Err(ClassifierError::Degenerate { reason: "every theme scores the same on every piece tried".into() });
+    }
+    Ok(())
 }
 
 impl Trainer {

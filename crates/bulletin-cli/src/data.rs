@@ -214,6 +214,13 @@ impl<'t> RecordReader<'t> {
         }
     }
 
+    /// One line as [`Self::read_files`] parses it (the fuzz target `jsonl_record`'s entry point,
+    /// built with `--cfg fuzzing`).
+    #[cfg(fuzzing)]
+    pub fn parse(&mut self, line: &[u8]) -> Result<Result<Option<Item>, String>> {
+        self.parse_line(line, &Location { file: "fuzz".to_owned(), line: 1 })
+    }
+
     /// `Ok(Ok(Some))` a valid item, `Ok(Ok(None))` a blank line, `Ok(Err(reason))` a defective
     /// line, `Err` a fatal error (unknown label).
     fn parse_line(&mut self, bytes: &[u8], at: &Location) -> Result<Result<Option<Item>, String>> {
@@ -222,11 +229,11 @@ impl<'t> RecordReader<'t> {
         if text.is_empty() {
             return Ok(Ok(None));
         }
-        let value: serde_json::Value = match serde_json::from_str(text) {
-            Ok(v) => v,
+        let object = match serde_json::from_str::<UniqueKeys>(text) {
+            Ok(UniqueKeys(Some(object))) => object,
+            Ok(UniqueKeys(None)) => return Ok(Err("not a JSON object".to_owned())),
             Err(e) => return Ok(Err(format!("malformed JSON: {e}"))),
         };
-        let Some(object) = value.as_object() else { return Ok(Err("not a JSON object".to_owned())) };
         if object.contains_key("suggested") {
             self.draft_lines += 1;
             if self.drafts == Drafts::Exclude {
@@ -240,6 +247,7 @@ impl<'t> RecordReader<'t> {
             }
         }
         let is_paragraph = self.paragraph_records && !object.contains_key("title") && !object.contains_key("paragraph_labels");
+        let value = serde_json::Value::Object(object);
         let item = if is_paragraph {
             match serde_json::from_value::<ParagraphRecord>(value) {
                 Ok(r) => Item::Paragraph(r),
@@ -291,5 +299,62 @@ impl<'t> RecordReader<'t> {
             self.seen.insert(id.as_str().into(), (file, u32::try_from(at.line).unwrap_or(u32::MAX)));
         }
         Ok(Ok(Some(item)))
+    }
+}
+
+/// A JSON line parsed with its top-level keys checked: a key given twice is an error (a generic
+/// JSON parser keeps the last one silently, so `{"labels":["a"],…,"labels":["b"]}` trained on
+/// `b`). `None` for a value that is not an object.
+struct UniqueKeys(Option<serde_json::Map<String, serde_json::Value>>);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueKeysVisitor)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!("duplicate key `{key}`")));
+            }
+            let value = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(UniqueKeys(Some(object)))
+    }
+
+    // Any other JSON value parses (it is valid JSON) but is not a record.
+    fn visit_bool<E>(self, _: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(None))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(None))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(None))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(None))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(None))
+    }
+    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(None))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(UniqueKeys(None))
     }
 }

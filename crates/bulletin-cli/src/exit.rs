@@ -4,8 +4,21 @@
 //! |------|---------|
 //! | 0 | success (also when standard output was closed early, as by `bulletin … \| head -1`) |
 //! | 1 | error: nothing useful was done (bad model, bad arguments after parsing, every input failed, I/O failure) |
-//! | 2 | usage error reported by the argument parser |
+//! | 2 | usage error: reported by the argument parser, or a flag the model cannot honour ([`UsageError`]) |
 //! | 3 | some inputs failed while others succeeded |
+
+/// A command line that parsed but asks for something the inputs cannot give (`--explain` with
+/// a model whose classifier cannot explain): reported like any error, with exit code 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 /// How a `bulletin` run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,7 +27,8 @@ pub enum ExitCode {
     Success = 0,
     /// Nothing useful was done.
     Error = 1,
-    /// The command line did not parse (clap exits with this code itself).
+    /// The command line did not parse (clap exits with this code itself), or asked for what the
+    /// model cannot do ([`UsageError`]).
     Usage = 2,
     /// Some inputs failed, the others were processed.
     Partial = 3,

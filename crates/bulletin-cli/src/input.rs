@@ -5,13 +5,14 @@
 //! label, a byte-order mark, the NUL-byte pattern of UTF-16, UTF-8 validity, chardetng); for an
 //! input no larger than one chunk the decision is therefore the whole-file one. The bytes are
 //! then decoded incrementally, and the decoded text is cut into segments just before article
-//! heading lines (`# 标题`, not `## 小标题`). The splitter starts afresh at every heading, so
+//! heading lines (`# 标题`, not `## 小标题`) and caption credit lines (`图片来源:`). The splitter
+//! starts afresh at every such line, so
 //! splitting segment by segment and shifting offsets and indices gives exactly the pieces of
 //! splitting the whole page at once; a test checks it on every page fixture.
 //!
 //! Memory is bounded by the chunk, the longest run of text without a heading (cut by force, with
-//! a warning, beyond [`block_limit`] chars) and what the sink keeps in flight, not by the input
-//! size.
+//! a warning, beyond [`block_limit`] chars), the pieces of one segment (about [`SEGMENT_BYTES`]
+//! of text cut at a heading) and what the sink keeps in flight, not by the input size.
 //!
 //! Undecodable text: a forced encoding, or any encoding with `--strict`, fails on the first
 //! malformed sequence; a detected one fails when more than 1 % of the characters are
@@ -31,7 +32,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use bulletin_core::{Granularity, Piece};
 use bulletin_segmenter::{
-    MAX_HTML_BYTES, SegmenterError, check_plausible, decode_html, detect_encoding, html_to_page, is_utf16, split_page_with, too_damaged,
+    MAX_HTML_BYTES, SegmenterError, check_plausible, decode_html, detect_encoding, html_to_page, is_blank, is_utf16, split_page_with,
+    too_damaged,
 };
 use encoding_rs::{Decoder, DecoderResult, Encoding, UTF_8};
 
@@ -39,10 +41,19 @@ use crate::cli::{InputArgs, InputFormatArg};
 use crate::exit::ExitCode;
 use crate::{records, report, walk};
 
+/// Whether standard input was closed when the process started (set by `main`): reading it (the
+/// `/dev/null` Rust's runtime put in its place) would give an empty input ("no text") instead
+/// of an error.
+pub static STDIN_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Bytes read at a time; the encoding is decided on the first chunk.
 const CHUNK: usize = 1 << 20;
 
 pub use crate::walk::Source;
+/// Decoded bytes after which the next heading ends a segment: the pieces of a segment are split
+/// and handed on at once, so this bounds them whatever their size (a chunk of heading-only lines
+/// holds a quarter of a million pieces).
+const SEGMENT_BYTES: usize = 64 << 10;
 
 /// How inputs are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,6 +208,10 @@ fn read_source(source: &Source, config: &InputConfig, emit: &mut dyn FnMut(Event
             Ok(Err(source.error().unwrap_or_else(|| anyhow!("cannot read {name}"))))
         }
         Source::Stdin => {
+            if STDIN_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+                emit(Event::Flush)?;
+                return Ok(Err(anyhow!("cannot read standard input: it is closed")));
+            }
             let stdin = io::stdin();
             let mut reader = stdin.lock();
             read_stream(&mut reader, name, format, config, emit)
@@ -330,11 +345,13 @@ enum Tolerance {
     OnePercent,
 }
 
-/// Whether a line (without its `\n`) is an article heading for the splitter: `#` after
-/// whitespace, not `##`.
-fn is_heading(line: &str) -> bool {
+/// Whether a line (without its line break) starts a piece afresh for the splitter: an article
+/// heading (`#` after whitespace, not `##`) or a caption's credit line (`图片来源:`). Each resets
+/// all of the splitter's state, so the text can be cut just before it.
+fn starts_piece(line: &str) -> bool {
     let trimmed = line.trim_start();
-    trimmed.starts_with('#') && !trimmed.starts_with("##")
+    let credit = trimmed.strip_prefix("图片来源").or_else(|| trimmed.strip_prefix("圖片來源")).is_some_and(|r| r.starts_with([':', '：']));
+    (trimmed.starts_with('#') && !trimmed.starts_with("##")) || credit
 }
 
 /// The longest run of text without a heading that is split as a whole, in chars; beyond it the
@@ -360,6 +377,9 @@ struct PageStream<'c> {
     line_start: usize,
     /// Start of the last heading line found in `pending` after its first line.
     last_heading: Option<usize>,
+    /// Byte offset in `pending` up to which the text is split and emitted (dropped at the end of
+    /// [`Self::cut`]).
+    emitted: usize,
     bytes_read: u64,
     replaced: usize,
     /// Byte offset of the first malformed sequence.
@@ -383,6 +403,7 @@ impl<'c> PageStream<'c> {
             pending_offset: 0,
             line_start: 0,
             last_heading: None,
+            emitted: 0,
             bytes_read: 0,
             replaced: 0,
             first_replaced_at: None,
@@ -551,7 +572,7 @@ impl<'c> PageStream<'c> {
         let added_chars = added.chars().count();
         self.chars += added_chars;
         self.pending_chars += added_chars;
-        self.any_text = self.any_text || !added.trim().is_empty();
+        self.any_text = self.any_text || !is_blank(added);
         let encoding = decoder.encoding();
         let too_many = match tolerance {
             Tolerance::None => self.replaced > 0,
@@ -568,7 +589,8 @@ impl<'c> PageStream<'c> {
     }
 
     /// Splits and emits the decoded text up to the last heading line (everything at the end of
-    /// the input), cutting by force when a run without heading grows too long.
+    /// the input), in segments of about [`SEGMENT_BYTES`] cut at headings, and cuts by force
+    /// when a run without heading grows too long.
     fn cut(&mut self, eof: bool, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<()> {
         // Lines end at `\n`, `\r\n` or a lone `\r`, as for the splitter; a `\r` at the end of
         // the decoded text waits for the next chunk, which may start with its `\n`.
@@ -579,36 +601,46 @@ impl<'c> PageStream<'c> {
                 None if !eof && rest.as_bytes()[at] == b'\r' => break,
                 _ => 1,
             };
-            if self.line_start > 0 && is_heading(rest.get(..at).unwrap_or_default()) {
+            if self.line_start > self.emitted && starts_piece(rest.get(..at).unwrap_or_default()) {
                 self.last_heading = Some(self.line_start);
+                // Small segments keep the pieces in flight few, however small the pieces are.
+                if self.line_start - self.emitted >= SEGMENT_BYTES {
+                    self.emit_until(self.line_start, emit)?;
+                }
             }
             self.line_start += at + separator;
         }
         if eof {
-            return self.emit_until(self.pending.len(), emit);
-        }
-        if let Some(heading) = self.last_heading {
-            self.emit_until(heading, emit)?;
-        }
-        let limit = block_limit(self.config.max_piece_chars);
-        if self.pending_chars > limit {
-            if !self.forced_cut {
-                self.forced_cut = true;
-                report::warn(format_args!(
-                    "{}: more than {limit} characters without an article heading; the text is split in blocks of about that size, \
-                     so an article may be cut in two",
-                    self.page.source
-                ));
+            self.emit_until(self.pending.len(), emit)?;
+        } else {
+            if let Some(heading) = self.last_heading {
+                self.emit_until(heading, emit)?;
             }
-            let at = if self.line_start > 0 { self.line_start } else { self.pending.len() };
-            self.emit_until(at, emit)?;
+            let limit = block_limit(self.config.max_piece_chars);
+            if self.pending_chars > limit {
+                if !self.forced_cut {
+                    self.forced_cut = true;
+                    report::warn(format_args!(
+                        "{}: more than {limit} characters without an article heading; the text is split in blocks of about that size, \
+                         so an article may be cut in two",
+                        self.page.source
+                    ));
+                }
+                let at = if self.line_start > self.emitted { self.line_start } else { self.pending.len() };
+                self.emit_until(at, emit)?;
+            }
         }
+        // The emitted text is dropped once per chunk, not once per segment.
+        self.pending.drain(..self.emitted);
+        self.line_start = self.line_start.saturating_sub(self.emitted);
+        self.last_heading = None;
+        self.emitted = 0;
         Ok(())
     }
 
-    /// Splits `pending[..end]`, emits its pieces and drops it from `pending`.
+    /// Splits `pending[emitted..end]` and emits its pieces; the text is dropped by [`Self::cut`].
     fn emit_until(&mut self, end: usize, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<()> {
-        let Some(segment) = self.pending.get(..end) else { return Ok(()) };
+        let Some(segment) = self.pending.get(self.emitted..end) else { return Ok(()) };
         if segment.is_empty() {
             return Ok(());
         }
@@ -639,14 +671,30 @@ impl<'c> PageStream<'c> {
         self.articles += articles;
         self.pending_offset += segment_chars;
         self.pending_chars -= segment_chars;
-        self.pending.drain(..end);
-        self.line_start = self.line_start.saturating_sub(end);
-        self.last_heading = None;
+        self.emitted = end;
         if !pieces.is_empty() {
             emit(Event::Pieces(self.page.clone(), pieces))?;
         }
         Ok(())
     }
+}
+
+/// Streams `bytes` through [`PageStream`] in chunks of `chunk` bytes and returns the pieces and
+/// the encoding used, or the input's error: the entry point of the fuzz target `stream_chunks`,
+/// which compares it with the whole-buffer path (`fuzz/`, built with `--cfg fuzzing`).
+#[cfg(fuzzing)]
+pub fn stream_pieces(bytes: &[u8], chunk: usize, config: &InputConfig) -> Result<(Vec<Piece>, &'static str)> {
+    let mut stream = PageStream::new("fuzz".to_owned(), config);
+    stream.chunk = chunk.max(4);
+    let mut pieces = Vec::new();
+    let mut reader = bytes;
+    stream.run(&mut reader, &mut |event| {
+        if let Event::Pieces(_, batch) = event {
+            pieces.extend(batch);
+        }
+        Ok(())
+    })??;
+    Ok((pieces, stream.page.encoding))
 }
 
 /// Reads until `buf` is full or the input ends; returns the bytes read.
@@ -680,12 +728,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn heading_lines_are_single_hash_after_whitespace() {
-        assert!(is_heading("# 标题"));
-        assert!(is_heading("\u{3000}#标题\r"));
-        assert!(is_heading("#"));
-        assert!(!is_heading("## 小标题"));
-        assert!(!is_heading("正文 # 不是"));
+    fn pieces_start_at_single_hash_headings_and_credit_lines() {
+        assert!(starts_piece("# 标题"));
+        assert!(starts_piece("\u{3000}#标题\r"));
+        assert!(starts_piece("#"));
+        assert!(!starts_piece("## 小标题"));
+        assert!(!starts_piece("正文 # 不是"));
+        assert!(starts_piece("图片来源:高新区") && starts_piece(" 圖片來源：園區"));
+        assert!(!starts_piece("图片来源高新区"));
     }
 
     /// Streams `bytes` in chunks of `chunk` bytes and returns the pieces.

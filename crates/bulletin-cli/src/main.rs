@@ -24,13 +24,20 @@ use crate::cli::{Cli, Command};
 use crate::exit::ExitCode;
 
 fn main() -> std::process::ExitCode {
+    let (stdin_closed, stdout_closed) = (output::was_closed(0), output::was_closed(1));
+    input::STDIN_CLOSED.store(stdin_closed, std::sync::atomic::Ordering::Relaxed);
     let cli = Cli::parse();
+    if stdout_closed && writes_results(&cli.command) {
+        // Rust's runtime put `/dev/null` in its place: the results would be lost with exit 0.
+        report::error(&anyhow::anyhow!("cannot write to standard output: it is closed"));
+        return ExitCode::Error.into();
+    }
     match run(cli) {
         Ok(code) => code.into(),
         Err(err) if is_broken_pipe(&err) => ExitCode::Success.into(),
         Err(err) => {
             report::error(&err);
-            ExitCode::Error.into()
+            if err.downcast_ref::<exit::UsageError>().is_some() { ExitCode::Usage.into() } else { ExitCode::Error.into() }
         }
     }
 }
@@ -52,7 +59,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Whether the error comes from writing to a closed standard output (`bulletin … | head -1`).
+/// Whether the command writes its results to standard output (`train` and `merge` write a file
+/// and report on stderr).
+fn writes_results(command: &Command) -> bool {
+    !matches!(command, Command::Train(_) | Command::Merge(_))
+}
+
+/// Whether the error comes from a reader that closed the pipe early (`bulletin … | head -1`):
+/// success, as the reader got what it wanted. A standard output closed from the start (`>&-`)
+/// or full (`/dev/full`) is an error instead.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
 }

@@ -1,5 +1,7 @@
 //! Standard output: a buffered writer, the JSON Lines / JSON array emitter, and table helpers.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{self, BufWriter, StdoutLock, Write};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -9,11 +11,58 @@ use serde::Serialize;
 use crate::cli::Format;
 
 /// The locked, buffered standard output every command writes its results to.
-pub type Stdout = BufWriter<StdoutLock<'static>>;
+pub type Stdout = BufWriter<Named<StdoutLock<'static>>>;
 
 /// Opens standard output.
 pub fn stdout() -> Stdout {
-    BufWriter::with_capacity(64 * 1024, io::stdout().lock())
+    BufWriter::with_capacity(64 * 1024, Named(io::stdout().lock()))
+}
+
+/// A writer whose errors say that it is standard output (`/dev/full` gave a bare "No space left
+/// on device"); the error kind is kept, so a closed pipe is still recognised.
+#[derive(Debug)]
+pub struct Named<W>(W);
+
+impl<W: Write> Write for Named<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf).map_err(name)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush().map_err(name)
+    }
+}
+
+fn name(err: io::Error) -> io::Error {
+    io::Error::new(err.kind(), StdoutError(err))
+}
+
+/// A write error of standard output.
+#[derive(Debug)]
+struct StdoutError(io::Error);
+
+impl std::fmt::Display for StdoutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot write to standard output: {}", self.0)
+    }
+}
+
+impl std::error::Error for StdoutError {}
+
+/// Whether standard stream `fd` (0, 1) was closed when the process started (`<&-`, `>&-`).
+///
+/// Rust's runtime reopens a closed standard stream on `/dev/null` before `main` (so that no file
+/// takes its number), read-write; a shell's `< /dev/null` or `> /dev/null` opens it read-only or
+/// write-only. So a stream that is `/dev/null` opened read-write was closed. Linux only (it asks
+/// `/proc/self`); elsewhere a closed stream is not detected and behaves as `/dev/null`.
+pub fn was_closed(fd: u32) -> bool {
+    let is_dev_null = std::fs::read_link(format!("/proc/self/fd/{fd}")).is_ok_and(|target| target == std::path::Path::new("/dev/null"));
+    is_dev_null
+        && std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}")).is_ok_and(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("flags:"))
+                .and_then(|flags| u32::from_str_radix(flags.trim(), 8).ok())
+                .is_some_and(|flags| flags & 0o3 == 0o2)
+        })
 }
 
 /// Writes records as JSON Lines or as one JSON array, as they come.
@@ -81,6 +130,66 @@ impl<W: Write> Emitter<W> {
     }
 }
 
+/// Rows of a page's table written at once: a page of more pieces is printed in several tables,
+/// so table output holds at most this many rows, whatever the page's size.
+pub const TABLE_ROWS: usize = 1000;
+
+/// The heading line above (a part of) a page's table: `SOURCE (ENCODING): N pieces` for a page
+/// printed whole, `SOURCE (ENCODING): pieces A–B` for a part and `…: pieces A–B of N` for the
+/// last part of a page printed in parts.
+pub fn table_heading(source: &str, encoding: &str, first: usize, rows: usize, total: Option<usize>) -> String {
+    let source = escape(source, false);
+    match total {
+        Some(total) if first == 0 => format!("{source} ({encoding}): {total} pieces"),
+        Some(total) => format!("{source} ({encoding}): pieces {first}–{} of {total}", total.saturating_sub(1)),
+        None => format!("{source} ({encoding}): pieces {first}–{}", first + rows.saturating_sub(1)),
+    }
+}
+
+/// A page's table built row by row and printed in parts of [`TABLE_ROWS`] rows (`split`,
+/// `segment`).
+pub struct PagedTable {
+    header: Vec<&'static str>,
+    table: Option<Table>,
+    rows: usize,
+    written: usize,
+}
+
+impl PagedTable {
+    /// An empty table with these column headers.
+    pub fn new(header: Vec<&'static str>) -> Self {
+        Self { header, table: None, rows: 0, written: 0 }
+    }
+
+    /// Adds a row of the page `source` (`encoding`), printing the table so far once it holds
+    /// [`TABLE_ROWS`] rows.
+    pub fn add_row(&mut self, out: &mut impl Write, source: &str, encoding: &str, row: Vec<String>) -> io::Result<()> {
+        let header = &self.header;
+        self.table.get_or_insert_with(|| table(header)).add_row(row);
+        self.rows += 1;
+        if self.rows == TABLE_ROWS {
+            let heading = table_heading(source, encoding, self.written, self.rows, None);
+            self.write(out, &heading)?;
+        }
+        Ok(())
+    }
+
+    /// Prints the rest of the page's table, `total` pieces in all.
+    pub fn end_page(&mut self, out: &mut impl Write, source: &str, encoding: &str, total: usize) -> io::Result<()> {
+        let heading = table_heading(source, encoding, self.written, self.rows, Some(total));
+        self.write(out, &heading)?;
+        self.written = 0;
+        Ok(())
+    }
+
+    fn write(&mut self, out: &mut impl Write, heading: &str) -> io::Result<()> {
+        let table = self.table.take().unwrap_or_else(|| table(&self.header));
+        self.written += self.rows;
+        self.rows = 0;
+        write_human(out, &format!("{heading}\n{table}\n"))
+    }
+}
+
 /// A table sized to the terminal (120 columns when standard output is not one).
 pub fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
@@ -104,8 +213,49 @@ fn char_width(c: char) -> usize {
     if wide { 2 } else { 1 }
 }
 
-/// The text on one line, cut to `width` display columns with `…`.
+/// Whether a char must not reach a terminal as is: C0 controls (ESC, BEL, backspace, …), DEL,
+/// C1 controls (CSI U+009B, OSC U+009D, …) and the bidirectional overrides and isolates that
+/// make text display in another order than it is stored.
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` made safe for a terminal, as ripgrep and ls do: every unsafe char (see [`is_unsafe`])
+/// becomes a visible escape (`\n`, `\r`, `\t`, `\x1b`, `\u{9b}`, `\u{202e}`), except `\n` when
+/// `keep_newlines` (multi-line reports). Borrowed when there is nothing to escape.
+pub fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| is_unsafe(c) && !(keep_newlines && c == '\n')) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '\n' if keep_newlines => out.push('\n'),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unsafe(c) && u32::from(c) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c if is_unsafe(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Writes a human-readable report (tables, summaries) with [`escape`]: file names, titles,
+/// theme names and features from files cannot send escape sequences to the terminal.
+pub fn write_human(out: &mut impl Write, text: &str) -> io::Result<()> {
+    out.write_all(escape(text, true).as_bytes())
+}
+
+/// The text on one line, cut to `width` display columns with `…`; whitespace becomes spaces and
+/// other unsafe chars visible escapes (see [`escape`]), before the width is measured.
 pub fn truncate(text: &str, width: usize) -> String {
+    let text = escape(text, true);
     let flat = text.chars().map(|c| if c.is_whitespace() { ' ' } else { c });
     if flat.clone().map(char_width).sum::<usize>() <= width {
         return flat.collect();
@@ -141,6 +291,16 @@ mod tests {
         assert_eq!(truncate("高新区招商", 6), "高新…");
         assert_eq!(truncate("高新区", 6), "高新区");
         assert_eq!(truncate("abc\ndef", 10), "abc def");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_visibly() {
+        assert!(matches!(escape("高新区 plain\n", true), Cow::Borrowed(_)));
+        assert_eq!(escape("a\u{1b}]0;owned\u{7}b\u{8}", false), "a\\x1b]0;owned\\x07b\\x08");
+        assert_eq!(escape("x\ny\rz\t", false), "x\\ny\\rz\\t");
+        assert_eq!(escape("x\ny", true), "x\ny");
+        assert_eq!(escape("\u{9b}31m\u{7f}\u{202e}txt", false), "\\u{9b}31m\\x7f\\u{202e}txt");
+        assert_eq!(truncate("标题\u{1b}[2J", 40), "标题\\x1b[2J");
     }
 
     #[test]

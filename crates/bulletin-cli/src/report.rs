@@ -3,26 +3,33 @@
 
 use std::fmt::Display;
 
+use crate::output;
+
 /// `bulletin: error: …`, with the whole context chain on one line.
-#[expect(clippy::print_stderr, reason = "the CLI reports errors on stderr")]
 pub fn error(err: &anyhow::Error) {
-    eprintln!("bulletin: error: {err:#}");
+    line("bulletin: error: ", format_args!("{err:#}"));
 }
 
 /// `warning: …`
-#[expect(clippy::print_stderr, reason = "the CLI reports warnings on stderr")]
 pub fn warn(msg: impl Display) {
-    eprintln!("warning: {msg}");
+    line("warning: ", msg);
 }
 
 /// `note: …`
-#[expect(clippy::print_stderr, reason = "the CLI reports notes on stderr")]
 pub fn note(msg: impl Display) {
-    eprintln!("note: {msg}");
+    line("note: ", msg);
 }
 
 /// A plain line of progress or summary.
-#[expect(clippy::print_stderr, reason = "summaries and progress go to stderr, results to stdout")]
 pub fn info(msg: impl Display) {
-    eprintln!("{msg}");
+    line("", msg);
+}
+
+/// Writes `prefix` and `msg` as one line: control characters from file names, titles or
+/// library messages (ESC, BEL, newlines…) are escaped visibly, so one message is one line and
+/// cannot drive the terminal.
+#[expect(clippy::print_stderr, reason = "the CLI reports errors, warnings, notes and summaries on stderr")]
+fn line(prefix: &str, msg: impl Display) {
+    let msg = msg.to_string();
+    eprintln!("{prefix}{}", output::escape(&msg, false));
 }

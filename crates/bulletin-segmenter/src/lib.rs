@@ -57,7 +57,7 @@ pub use lexicon::{DOMAIN_LEXICON, parse_lexicon};
 pub use segment::{
     Analysis, BOILERPLATE_STOPWORDS, DATE, Feature, JIEBA_VERSION, MAX_LEXICON_FREQ, MONEY, NUM, PCT, Pipeline, Token, YEAR,
 };
-pub use split::{split_page, split_page_with};
+pub use split::{is_blank, split_page, split_page_with};
 
 const fn assert_send_sync<T: Send + Sync>() {}
 const _: () = {

@@ -151,11 +151,19 @@ fn lines(text: &str) -> Vec<Line<'_>> {
         let trimmed = raw.trim();
         let start = offset + leading;
         let end = start + trimmed.chars().count();
-        let (kind, content) = classify(trimmed);
+        // A line of zero-width characters only is as blank as one of spaces.
+        let (kind, content) = if is_blank(trimmed) { (LineKind::Blank, "") } else { classify(trimmed) };
         out.push(Line { content, kind, start, end });
         offset += raw.chars().count() + separator;
     }
     out
+}
+
+/// Whether `text` holds nothing visible: only whitespace and zero-width characters (U+200B
+/// to U+200D, U+2060, U+FEFF, U+180E, U+00AD), which a page may be full of without any text.
+#[must_use]
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}' | '\u{AD}'))
 }
 
 /// The lines of `text` without their line breaks, each with the length of the break after it in
@@ -596,6 +604,14 @@ mod tests {
         // 2 of 204 chars is under 1 %, 3 of 205 over it; a title counts too.
         assert_eq!(damaged(Granularity::Article), [false, false, true, true]);
         assert_eq!(damaged(Granularity::Paragraph), [false, false, true]);
+    }
+
+    #[test]
+    fn lines_of_zero_width_characters_are_blank() {
+        assert!(split_page("\u{200B}\u{200B}\n\u{FEFF}\u{200D} \n\u{2060}").is_empty());
+        let pieces = split_page("# 标题\n\u{200B}\n正文。\n");
+        assert_eq!((pieces.len(), pieces[0].text.as_str()), (1, "正文。"));
+        assert!(is_blank(" \u{3000}\u{200B}") && !is_blank("\u{200B}字"));
     }
 
     #[test]

@@ -175,7 +175,7 @@ impl NativeNb {
             .fit_prior(s.params.fit_prior())
             .class_prior(s.params.class_prior().map(<[f64]>::to_vec))
             .norm(s.params.norm())
-            .check()?;
+            .check_stored()?;
         if s.kind != expected {
             return Err(ClassifierError::Payload { reason: format!("state of a {} model given to {}", s.kind.name(), expected.name()) });
         }

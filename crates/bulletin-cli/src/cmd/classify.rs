@@ -10,8 +10,10 @@
 //! [`UNIT_BYTES`] of text, spawned on the pool in input order (the pool takes work spawned
 //! from outside first in, first out), and the calling thread writes a unit's results once it
 //! and every unit before it are done, while the next ones are being tagged. It spawns ahead
-//! until [`IN_FLIGHT_BYTES`] of text are in flight, then waits for the oldest unit, so memory
-//! stays bounded by the largest batch plus that window (and its JSON), whatever the input size.
+//! until [`IN_FLIGHT_BYTES`] are in flight, then waits for the oldest unit, so memory stays
+//! bounded by the largest batch (one segment of the reader) plus that window (and its JSON),
+//! whatever the input size. A piece counts its text plus [`PIECE_OVERHEAD`]: counting text alone
+//! let a page of heading-only lines (no text at all) put every piece in flight at once.
 //!
 //! Memory is not freed across threads: glibc's allocator locks a block's arena when another
 //! thread frees it (and may trim the arena with the lock held), so freeing each piece's JSON on
@@ -25,26 +27,38 @@ use std::path::PathBuf;
 use std::sync::mpsc::{self, TryRecvError};
 
 use anyhow::{Context, Result, anyhow, bail};
-use bulletin_classifier::{TagOptions, Tagged, Tagger};
+use bulletin_classifier::{ClassifierError, TagOptions, Tagged, Tagger};
 use bulletin_core::Piece;
 
 use crate::cli::{ClassifyArgs, Format, SortArg};
-use crate::exit::ExitCode;
+use crate::exit::{ExitCode, UsageError};
 use crate::input::{self, InputConfig, PageInfo, PageSink};
 use crate::jsonl::{ClassifyRecord, PieceRecord};
 use crate::model;
 use crate::output::{self, Emitter, Stdout};
 
-/// Text bytes per unit of work: small enough that the last unit of the input leaves the other
+/// Cost ([`cost`]: text bytes plus a per-piece overhead) per unit of work: small enough that the last unit of the input leaves the other
 /// workers idle for little time (about a millisecond of tagging), large enough that spawning
 /// and receiving a unit costs nothing next to tagging it.
 const UNIT_BYTES: usize = 16 << 10;
 
-/// Text bytes in flight (spawned, not yet written) beyond which reading waits for the oldest
+/// Cost in flight (spawned, not yet written) beyond which reading waits for the oldest
 /// unit: 32 units, enough to keep the workers busy while the calling thread reads and splits
 /// the next chunk, and small for memory (the JSON of a unit is up to six times its text, in
 /// paragraphs).
 const IN_FLIGHT_BYTES: usize = 512 << 10;
+
+/// What a piece counts for in [`UNIT_BYTES`] and [`IN_FLIGHT_BYTES`]: its text, its other
+/// strings, and [`PIECE_OVERHEAD`] for its structure, its result and its JSON record, so that
+/// tiny pieces (heading-only lines, one-line captions) are bounded by number as well as by bytes.
+fn cost(piece: &Piece) -> usize {
+    let strings = [&piece.title, &piece.byline, &piece.credit, &piece.section].into_iter().flatten().map(String::len).sum::<usize>();
+    piece.text.len() + strings + PIECE_OVERHEAD
+}
+
+/// The bytes a piece costs beyond its strings: the `Piece` and its allocations, its prediction
+/// (scores and tags), and its JSON record (about 300 bytes of fields and scores).
+const PIECE_OVERHEAD: usize = 512;
 
 /// Validated `classify` options.
 #[derive(Debug)]
@@ -59,7 +73,7 @@ pub struct ClassifyConfig {
     pub options: TagOptions,
     /// Worker threads (0: one per core).
     pub threads: usize,
-    /// Table rows least confident first.
+    /// Table rows least confident first (each input's table is then held until the input ends).
     pub sort_by_confidence: bool,
 }
 
@@ -92,6 +106,17 @@ impl ClassifyConfig {
 /// Runs `classify`.
 pub fn run(config: &ClassifyConfig) -> Result<ExitCode> {
     let tagger = model::load_tagger(config.model.as_deref())?;
+    if config.options.explain > 0 {
+        let plugin = tagger.model().plugin();
+        if let Err(ClassifierError::Unsupported { .. }) = plugin.explain(&[]) {
+            // An empty `why` for every piece would look like an explanation that found nothing.
+            return Err(UsageError(format!(
+                "--explain: the `{}` classifier of this model cannot explain its decisions; use a model trained with multinomial, complement or bernoulli, or drop --explain",
+                plugin.name()
+            ))
+            .into());
+        }
+    }
     let emitter = Emitter::new(output::stdout(), config.format)?;
     if config.threads == 1 {
         return classify(&tagger, config, None, emitter);
@@ -113,6 +138,7 @@ fn classify<'scope>(
         scope,
         emitter,
         rows: Vec::new(),
+        rows_written: 0,
         in_flight: VecDeque::new(),
         spare: Vec::new(),
         in_flight_bytes: 0,
@@ -129,13 +155,15 @@ struct ClassifySink<'s, 'scope> {
     config: &'scope ClassifyConfig,
     scope: Option<&'s rayon::Scope<'scope>>,
     emitter: Emitter<Stdout>,
-    /// Table rows of the current page.
+    /// Table rows of the current page not yet written.
     rows: Vec<Row>,
+    /// Rows of the current page already written, in tables of [`output::TABLE_ROWS`].
+    rows_written: usize,
     /// Spawned units and page ends not yet written, in input order.
     in_flight: VecDeque<Pending>,
     /// Written units, to reuse.
     spare: Vec<Unit>,
-    /// Text bytes of the units in `in_flight`.
+    /// Cost of the units in `in_flight`.
     in_flight_bytes: usize,
 }
 
@@ -149,6 +177,8 @@ struct Unit {
     ends: Vec<usize>,
     /// Table rows.
     rows: Vec<Row>,
+    /// The page of the pieces (for a table written before the page ends).
+    page: Option<PageInfo>,
     /// The pieces, given back to be dropped by the thread that allocated them.
     pieces: Vec<Piece>,
     /// The error rendering the piece after the last record, which ends the unit.
@@ -157,7 +187,7 @@ struct Unit {
 
 /// Something to write once everything before it is written.
 enum Pending {
-    /// A unit being tagged, and its text bytes.
+    /// A unit being tagged, and its cost.
     Unit(mpsc::Receiver<Unit>, usize),
     /// The end of a page, after its pieces.
     End(PageInfo, usize),
@@ -238,6 +268,15 @@ impl<'scope> ClassifySink<'_, 'scope> {
             start = end;
         }
         self.rows.append(&mut unit.rows);
+        // Sorted by confidence, an input's table is held until it ends (documented); otherwise it
+        // is written in tables of TABLE_ROWS rows, so memory does not grow with the input.
+        let chunked = !self.config.sort_by_confidence;
+        while let Some(page) = unit.page.as_ref().filter(|_| chunked && self.rows.len() >= output::TABLE_ROWS) {
+            let rows: Vec<Row> = self.rows.drain(..output::TABLE_ROWS).collect();
+            let heading = output::table_heading(&page.source, page.encoding, self.rows_written, rows.len(), None);
+            self.rows_written += rows.len();
+            write_table(self.emitter.out(), &heading, rows)?;
+        }
         if let Some(err) = unit.error.take() {
             return Err(err.into());
         }
@@ -250,14 +289,14 @@ impl<'scope> ClassifySink<'_, 'scope> {
 
     fn write_end(&mut self, page: &PageInfo, total: usize) -> Result<()> {
         if self.config.format == Format::Table {
-            write_table(
-                self.emitter.out(),
-                &page.source,
-                page.encoding,
-                total,
-                std::mem::take(&mut self.rows),
-                self.config.sort_by_confidence,
-            )?;
+            let heading =
+                output::table_heading(&page.source, page.encoding, std::mem::take(&mut self.rows_written), self.rows.len(), Some(total));
+            let mut rows = std::mem::take(&mut self.rows);
+            if self.config.sort_by_confidence {
+                // Stable: equally confident pieces keep their input order.
+                rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+            }
+            write_table(self.emitter.out(), &heading, rows)?;
         }
         Ok(())
     }
@@ -266,15 +305,17 @@ impl<'scope> ClassifySink<'_, 'scope> {
 impl PageSink for ClassifySink<'_, '_> {
     fn pieces(&mut self, page: &PageInfo, pieces: Vec<Piece>) -> Result<()> {
         let mut unit = self.spare.pop().unwrap_or_default();
+        unit.page = Some(page.clone());
         let mut bytes = 0;
         let mut pieces = pieces.into_iter().peekable();
         while let Some(piece) = pieces.next() {
-            bytes += piece.text.len();
+            bytes += cost(&piece);
             unit.input.push(piece);
             if bytes < UNIT_BYTES && pieces.peek().is_some() {
                 continue;
             }
-            let next = self.spare.pop().unwrap_or_default();
+            let mut next = self.spare.pop().unwrap_or_default();
+            next.page = Some(page.clone());
             let unit = std::mem::replace(&mut unit, next);
             let unit_bytes = std::mem::take(&mut bytes);
             if let Some(scope) = self.scope {
@@ -333,22 +374,10 @@ fn table_row(tagger: &Tagger, result: &Tagged) -> Row {
     )
 }
 
-fn write_table(
-    out: &mut Stdout,
-    source: &str,
-    encoding: &str,
-    total: usize,
-    mut rows: Vec<Row>,
-    by_confidence: bool,
-) -> std::io::Result<()> {
+fn write_table(out: &mut Stdout, heading: &str, rows: Vec<Row>) -> std::io::Result<()> {
     let mut table = output::table(&["#", "kind", "title", "theme", "confidence", "tags"]);
-    if by_confidence {
-        // Stable: equally confident pieces keep their input order.
-        rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-    }
     for (_, row) in rows {
         table.add_row(row);
     }
-    writeln!(out, "{source} ({encoding}): {total} pieces")?;
-    writeln!(out, "{table}")
+    output::write_human(out, &format!("{heading}\n{table}\n"))
 }

@@ -342,7 +342,11 @@ fn evaluate_model(config: &EvalConfig) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
-        ReportFormat::Table => write_table(&mut out, &report, taxonomy)?,
+        ReportFormat::Table => {
+            let mut text = Vec::new();
+            write_table(&mut text, &report, taxonomy)?;
+            output::write_human(&mut out, &String::from_utf8_lossy(&text))?;
+        }
     }
     out.flush()?;
     Ok(code)
@@ -543,10 +547,12 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
             writeln!(out)?;
         }
         ReportFormat::Table => {
+            // The classifier name comes from the command line: escaped like every report.
+            let classifier = output::escape(report.classifier, false);
             writeln!(
                 out,
                 "{k}-fold cross-validation (seed {seed}) of `{}` trained at {} granularity, evaluated at {} granularity on {} records",
-                report.classifier, report.train_granularity, report.granularity, report.records
+                classifier, report.train_granularity, report.granularity, report.records
             )?;
             writeln!(
                 out,

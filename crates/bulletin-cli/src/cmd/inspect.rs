@@ -136,7 +136,11 @@ pub fn run(config: &InspectConfig) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
-        ReportFormat::Table => write_text(&mut out, &report)?,
+        ReportFormat::Table => {
+            let mut text = Vec::new();
+            write_text(&mut text, &report)?;
+            output::write_human(&mut out, &String::from_utf8_lossy(&text))?;
+        }
     }
     out.flush()?;
     Ok(ExitCode::Success)

@@ -1,19 +1,17 @@
 //! `bulletin segment`: pieces with their normalised text, tokens and features.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
 use bulletin_classifier::{Model, Registry};
 use bulletin_core::{LexiconEntry, Piece, PipelineSettings};
 use bulletin_segmenter::{Pipeline, SegmenterError, parse_lexicon};
-use comfy_table::Table;
 
 use crate::cli::{Format, SegmentArgs};
 use crate::exit::ExitCode;
 use crate::input::{self, InputConfig, PageInfo, PageSink};
 use crate::jsonl::{PieceRecord, SegmentRecord};
-use crate::output::{self, Emitter, Stdout};
+use crate::output::{self, Emitter, PagedTable, Stdout};
 
 /// Validated `segment` options.
 #[derive(Debug)]
@@ -69,7 +67,8 @@ pub fn run(config: &SegmentConfig) -> Result<ExitCode> {
         settings.segment.user_lexicon = read_lexicons(&config.dicts)?;
         Pipeline::new(&settings).context("cannot build the text pipeline")?
     };
-    let mut sink = SegmentSink { pipeline, emitter: Emitter::new(output::stdout(), config.format)?, format: config.format, table: None };
+    let mut sink =
+        SegmentSink { pipeline, emitter: Emitter::new(output::stdout(), config.format)?, format: config.format, table: new_table() };
     let code = input::for_each_page(&config.input, &mut sink)?;
     sink.emitter.finish()?;
     Ok(code)
@@ -80,7 +79,7 @@ struct SegmentSink {
     pipeline: Pipeline,
     emitter: Emitter<Stdout>,
     format: Format,
-    table: Option<Table>,
+    table: PagedTable,
 }
 
 impl PageSink for SegmentSink {
@@ -90,12 +89,13 @@ impl PageSink for SegmentSink {
             let features = self.pipeline.features(piece.title.as_deref().unwrap_or(""), &piece.text);
             if self.format == Format::Table {
                 let tokens: Vec<&str> = analysis.tokens.iter().map(|t| t.text.as_str()).filter(|t| !t.trim().is_empty()).collect();
-                self.table.get_or_insert_with(new_table).add_row([
+                let row = vec![
                     piece.index.to_string(),
                     output::truncate(piece.title.as_deref().unwrap_or(""), 24),
                     output::truncate(&tokens.join(" / "), 50),
                     output::truncate(&features.join(" "), 50),
-                ]);
+                ];
+                self.table.add_row(self.emitter.out(), &page.source, page.encoding, row)?;
             } else {
                 self.emitter.record(&SegmentRecord::new(PieceRecord::new(&page.source, page.encoding, piece), &analysis, &features))?;
             }
@@ -105,16 +105,13 @@ impl PageSink for SegmentSink {
 
     fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
         if self.format == Format::Table {
-            let table = self.table.take().unwrap_or_else(new_table);
-            let out = self.emitter.out();
-            writeln!(out, "{} ({}): {} pieces", page.source, page.encoding, total)?;
-            writeln!(out, "{table}")?;
+            self.table.end_page(self.emitter.out(), &page.source, page.encoding, total)?;
         }
         Ok(())
     }
 }
 
 /// The table of one page's pieces.
-fn new_table() -> Table {
-    output::table(&["#", "title", "tokens", "features"])
+fn new_table() -> PagedTable {
+    PagedTable::new(vec!["#", "title", "tokens", "features"])
 }

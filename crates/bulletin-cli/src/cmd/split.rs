@@ -1,16 +1,13 @@
 //! `bulletin split`: pages → pieces.
 
-use std::io::Write;
-
 use anyhow::Result;
 use bulletin_core::{Granularity, Piece};
-use comfy_table::Table;
 
 use crate::cli::{Format, SplitArgs};
 use crate::exit::ExitCode;
 use crate::input::{self, InputConfig, PageInfo, PageSink};
 use crate::jsonl::PieceRecord;
-use crate::output::{self, Emitter, Stdout};
+use crate::output::{self, Emitter, PagedTable, Stdout};
 
 /// Validated `split` options.
 #[derive(Debug)]
@@ -32,18 +29,24 @@ impl SplitConfig {
 /// Runs `split`.
 pub fn run(config: &SplitConfig) -> Result<ExitCode> {
     let paragraphs = config.input.granularity == Granularity::Paragraph;
-    let mut sink = SplitSink { emitter: Emitter::new(output::stdout(), config.format)?, format: config.format, paragraphs, table: None };
+    let mut sink = SplitSink {
+        emitter: Emitter::new(output::stdout(), config.format)?,
+        format: config.format,
+        paragraphs,
+        table: new_table(paragraphs),
+    };
     let code = input::for_each_page(&config.input, &mut sink)?;
     sink.emitter.finish()?;
     Ok(code)
 }
 
-/// Writes pieces as they come; a table is printed whole at the end of its page.
+/// Writes pieces as they come; a table is printed at the end of its page, or in parts of
+/// [`output::TABLE_ROWS`] rows.
 struct SplitSink {
     emitter: Emitter<Stdout>,
     format: Format,
     paragraphs: bool,
-    table: Option<Table>,
+    table: PagedTable,
 }
 
 impl PageSink for SplitSink {
@@ -55,7 +58,6 @@ impl PageSink for SplitSink {
             return Ok(());
         }
         let paragraphs = self.paragraphs;
-        let table = self.table.get_or_insert_with(|| new_table(paragraphs));
         for p in &pieces {
             let mut row = vec![
                 p.index.to_string(),
@@ -69,27 +71,24 @@ impl PageSink for SplitSink {
                 let opt = |v: Option<usize>| v.map(|v| v.to_string()).unwrap_or_default();
                 row.splice(1..1, [opt(p.article_index), opt(p.paragraph), output::truncate(p.section.as_deref().unwrap_or(""), 16)]);
             }
-            table.add_row(row);
+            self.table.add_row(self.emitter.out(), &page.source, page.encoding, row)?;
         }
         Ok(())
     }
 
     fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
         if self.format == Format::Table {
-            let table = self.table.take().unwrap_or_else(|| new_table(self.paragraphs));
-            let out = self.emitter.out();
-            writeln!(out, "{} ({}): {} pieces", page.source, page.encoding, total)?;
-            writeln!(out, "{table}")?;
+            self.table.end_page(self.emitter.out(), &page.source, page.encoding, total)?;
         }
         Ok(())
     }
 }
 
 /// The table of one page's pieces.
-fn new_table(paragraphs: bool) -> Table {
+fn new_table(paragraphs: bool) -> PagedTable {
     let mut header = vec!["#", "kind", "title", "byline", "chars", "text"];
     if paragraphs {
         header.splice(1..1, ["article", "para", "section"]);
     }
-    output::table(&header)
+    PagedTable::new(header)
 }
