@@ -65,7 +65,7 @@ pub const SHINGLE: usize = 8;
 /// Hash functions of a signature.
 const HASHES: usize = 64;
 
-/// A MinHash signature of a text's character 8-grams (white space ignored).
+/// A `MinHash` signature of a text's character 8-grams (white space ignored).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MinHash([u64; HASHES]);
 

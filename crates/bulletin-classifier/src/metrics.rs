@@ -127,7 +127,7 @@ fn f1(p: f64, r: f64) -> f64 {
     if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
 }
 
-/// The exact two-sided p-value of McNemar's test: given `b` pieces that only model A got right
+/// The exact two-sided p-value of `McNemar`'s test: given `b` pieces that only model A got right
 /// and `c` that only model B got right, the probability under equal accuracy (each such piece
 /// equally likely to favour either model) of a split at least as uneven as the one seen. 1 when
 /// there is no such piece.

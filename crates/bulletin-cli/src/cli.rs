@@ -41,7 +41,7 @@ pub enum Command {
     Suggest(SuggestArgs),
     /// List labelled records and paragraphs whose label looks wrong (confident learning).
     Audit(AuditArgs),
-    /// Compare two models on labelled data: scores side by side and McNemar's test.
+    /// Compare two models on labelled data: scores side by side and `McNemar`'s test.
     Compare(CompareArgs),
     /// List the classifier plugins.
     Classifiers,

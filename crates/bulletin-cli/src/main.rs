@@ -44,7 +44,7 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Split(args) => cmd::split::run(&cmd::split::SplitConfig::new(args)?),
+        Command::Split(args) => cmd::split::run(&cmd::split::SplitConfig::new(&args)?),
         Command::Segment(args) => cmd::segment::run(&cmd::segment::SegmentConfig::new(args)?),
         Command::Train(args) => cmd::train::run(cmd::train::TrainCommand::new(&args)?),
         Command::Classify(args) => cmd::classify::run(&cmd::classify::ClassifyConfig::new(args)?),

@@ -78,13 +78,11 @@ pub fn read(
 
 /// Parses one line; `None` for a blank line or a defective one (reported).
 fn parse(bytes: &[u8], name: &str, line: usize) -> Option<PageRecord> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t.trim_start_matches('\u{FEFF}').trim(),
-        Err(_) => {
-            report::warn(format_args!("{name}:{line}: not valid UTF-8; line skipped"));
-            return None;
-        }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        report::warn(format_args!("{name}:{line}: not valid UTF-8; line skipped"));
+        return None;
     };
+    let text = text.trim_start_matches('\u{FEFF}').trim();
     if text.is_empty() {
         return None;
     }

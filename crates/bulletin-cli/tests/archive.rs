@@ -364,7 +364,7 @@ fn audit_finds_a_flipped_label_out_of_fold() {
     assert_eq!(lines_1[0]["id"], "inv-1");
     lines_1[0]["labels"] = serde_json::json!(["other"]);
     lines_1[0].as_object_mut().unwrap().remove("paragraph_labels");
-    let part1: String = lines_1.iter().map(|v| format!("{v}\n")).collect();
+    let part1: String = lines_1.iter().map(|v| v.to_string() + "\n").collect();
     let dir = tree(&[("part-1.jsonl", part1.as_bytes()), ("part-2.jsonl", &std::fs::read(corpus.join("part-2.jsonl")).unwrap())]);
     let r = run(&["audit", "--data", s(dir.path()), "--folds", "3", "--format", "json", "-n", "3"]);
     assert_eq!(r.code, 0, "{}", r.err);
@@ -414,7 +414,7 @@ fn compare_puts_two_models_side_by_side_with_mcnemar() {
     assert!(c.mcnemar.only_b_right > c.mcnemar.only_a_right);
     assert_eq!(c.mcnemar.better, "b");
     assert!(c.mcnemar.p_value < 0.05 && c.mcnemar.verdict.starts_with("B is better"), "{:?}", c.mcnemar);
-    assert!(c.disagreements_count >= (c.mcnemar.only_a_right + c.mcnemar.only_b_right) as usize);
+    assert!(c.disagreements_count as u64 >= c.mcnemar.only_a_right + c.mcnemar.only_b_right);
     assert!(c.pieces > 100);
     let r = run(&["compare", "--data", "data/test/articles.jsonl", "default", "default"]);
     assert_eq!(r.code, 0, "{}", r.err);

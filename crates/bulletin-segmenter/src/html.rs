@@ -113,7 +113,8 @@ pub fn decode_html(bytes: &[u8], forced: Option<&str>) -> Result<HtmlDecoded, Se
     // not look Chinese (the check detection applies to its own choice).
     let hinted = decode(bytes, Some(declared.name())).and_then(|d| check_plausible(&d.text, declared).map(|()| d));
     match (hinted, detected) {
-        (_, Err(err @ SegmenterError::BinaryInput { .. })) => Err(err),
+        // Binary input, or neither decoding works: the detector's error.
+        (_, Err(err @ SegmenterError::BinaryInput { .. })) | (Err(_), Err(err)) => Err(err),
         (Ok(hinted), Ok(detected)) if hinted.encoding == detected.encoding || replaced(&detected) > 0 => {
             Ok(HtmlDecoded { decoded: hinted, hint: hint(true) })
         }
@@ -121,7 +122,6 @@ pub fn decode_html(bytes: &[u8], forced: Option<&str>) -> Result<HtmlDecoded, Se
         // likelier mistake).
         (Ok(_) | Err(_), Ok(detected)) => Ok(HtmlDecoded { decoded: detected, hint: hint(false) }),
         (Ok(hinted), Err(_)) => Ok(HtmlDecoded { decoded: hinted, hint: hint(true) }),
-        (Err(_), Err(err)) => Err(err),
     }
 }
 
@@ -404,7 +404,8 @@ fn subtree_stats(document: &Html) -> HashMap<ego_tree::NodeId, Stats> {
         match edge {
             ego_tree::iter::Edge::Open(node) => match node.value() {
                 Node::Element(element) => {
-                    if element.name() == "a" {
+                    let closes_link = element.name() == "a";
+                    if closes_link {
                         in_link += 1;
                     }
                     stack.push(Stats::default());
@@ -424,14 +425,14 @@ fn subtree_stats(document: &Html) -> HashMap<ego_tree::NodeId, Stats> {
                 if let Node::Element(element) = node.value() {
                     let mine = stack.pop().unwrap_or_default();
                     map.insert(node.id(), mine);
-                    let is_link = element.name() == "a";
-                    if is_link {
+                    let closes_link = element.name() == "a";
+                    if closes_link {
                         in_link = in_link.saturating_sub(1);
                     }
                     if let Some(parent) = stack.last_mut() {
                         parent.chars += mine.chars;
                         parent.link_chars += mine.link_chars;
-                        parent.links += mine.links + usize::from(is_link);
+                        parent.links += mine.links + usize::from(closes_link);
                     }
                 }
             }
@@ -589,7 +590,10 @@ mod tests {
 
     #[test]
     fn dropped_elements_and_link_lists() {
-        let spam: String = (0..20).map(|i| format!("<a href=/{i}>链接{i}</a> | ")).collect();
+        let spam: String = (0..20).fold(String::new(), |mut s, i| {
+            let _ = std::fmt::Write::write_fmt(&mut s, format_args!("<a href=/{i}>链接{i}</a> | "));
+            s
+        });
         let page = html_to_page(&format!(
             "<header>网站首页</header><style>p{{}}</style><h1>题</h1><p>正文内容。</p>\
              <div>友情链接：{spam}</div><p><a href=/prev>上一篇：某某新闻</a></p>\

@@ -77,6 +77,9 @@ struct AuditReport<'a> {
     entries: Vec<Entry<'a>>,
 }
 
+/// Judged articles and judged paragraphs, each with what was observed of it.
+type Judgements = (Vec<(Judged, Observation)>, Vec<(Judged, Observation)>);
+
 /// A judged piece: which record, which paragraph.
 struct Judged {
     record: usize,
@@ -106,7 +109,7 @@ pub fn run(config: &AuditConfig) -> Result<ExitCode> {
     let index_of = |l: &String| taxonomy.index_of(l);
     let keys: Vec<(&str, usize)> = records.iter().map(|(r, _)| (r.id.as_str(), r.labels.first().and_then(index_of).unwrap_or(0))).collect();
     let fold_of = assign_folds(&keys, config.folds, config.seed);
-    let (mut articles, mut paragraphs): (Vec<(Judged, Observation)>, Vec<(Judged, Observation)>) = (Vec::new(), Vec::new());
+    let (mut articles, mut paragraphs): Judgements = (Vec::new(), Vec::new());
     for fold in 0..config.folds {
         let training: Vec<Record> = records.iter().zip(&fold_of).filter(|(_, f)| **f != fold).map(|((r, _), _)| r.clone()).collect();
         let mut trainer = Trainer::new(config.train.clone(), &Registry::default()).context("cannot start training")?;
@@ -115,8 +118,7 @@ pub fn run(config: &AuditConfig) -> Result<ExitCode> {
         }
         let tagger = Tagger::from_model(trainer.finish().with_context(|| format!("fold {fold}: training failed"))?)?;
         let held_out: Vec<usize> = (0..records.len()).filter(|&i| fold_of[i] == fold).collect();
-        let judged: Vec<(Vec<(Judged, Observation)>, Vec<(Judged, Observation)>)> =
-            held_out.par_iter().map(|&i| judge(&tagger, &records[i].0, i, taxonomy)).collect();
+        let judged: Vec<Judgements> = held_out.par_iter().map(|&i| judge(&tagger, &records[i].0, i, taxonomy)).collect();
         for (a, p) in judged {
             articles.extend(a);
             paragraphs.extend(p);
@@ -177,7 +179,7 @@ pub fn run(config: &AuditConfig) -> Result<ExitCode> {
 }
 
 /// Out-of-fold observations of one record: the article, then its labelled paragraphs.
-fn judge(tagger: &Tagger, record: &Record, index: usize, taxonomy: &Taxonomy) -> (Vec<(Judged, Observation)>, Vec<(Judged, Observation)>) {
+fn judge(tagger: &Tagger, record: &Record, index: usize, taxonomy: &Taxonomy) -> Judgements {
     let primary = |labels: &[String]| labels.first().and_then(|l| taxonomy.index_of(l));
     let mut article = Vec::new();
     if let Some(given) = primary(&record.labels) {

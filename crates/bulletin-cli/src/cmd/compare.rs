@@ -1,4 +1,4 @@
-//! `bulletin compare`: two models on the same labelled pieces, side by side, with McNemar's
+//! `bulletin compare`: two models on the same labelled pieces, side by side, with `McNemar`'s
 //! test on the pieces that one gets right and the other wrong.
 
 use std::io::Write;
@@ -162,7 +162,8 @@ fn model_scores<'a>(model: &'a str, c: &Confusion, taxonomy: &'a bulletin_core::
     }
 }
 
-/// McNemar's test on `b` pieces only A got right and `c` only B got right, in words.
+/// `McNemar`'s test on `b` pieces only A got right and `c` only B got right, in words.
+#[expect(clippy::many_single_char_names, reason = "b and c are the test's textbook names")]
 fn mcnemar(b: u64, c: u64) -> McNemar {
     let p = mcnemar_p(b, c);
     let better = if p >= ALPHA || b == c {

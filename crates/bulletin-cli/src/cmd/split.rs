@@ -20,7 +20,7 @@ pub struct SplitConfig {
 
 impl SplitConfig {
     /// Validates the parsed arguments.
-    pub fn new(args: SplitArgs) -> Result<Self> {
+    pub fn new(args: &SplitArgs) -> Result<Self> {
         let granularity = super::granularity(args.granularity);
         Ok(Self { input: InputConfig::from_args(&args.input, granularity)?, format: args.output.format })
     }

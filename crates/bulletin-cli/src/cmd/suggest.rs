@@ -268,13 +268,12 @@ fn draft<'a>(tagger: &'a Tagger, pool: &'a Collect, unit: &Unit, pick: &Pick, ca
     let id = |t: usize| taxonomy.theme(t).map_or("other", |t| t.id());
     let a = &pool.articles[unit.article];
     let guess = |text: &str| id(tagger.predict("", text, PieceShape::Passage, TagOptions::default()).best);
-    let (draft_id, title, text, labels, paragraph_labels) = match unit.paragraph {
-        Some(p) => {
-            let text = a.paragraphs[p].1.clone();
-            let label = guess(&text);
-            (format!("{}/{p}", a.id), "", text, vec![label], vec![vec![label]])
-        }
-        None => {
+    let (draft_id, title, text, labels, paragraph_labels) = if let Some(p) = unit.paragraph {
+        let text = a.paragraphs[p].1.clone();
+        let label = guess(&text);
+        (format!("{}/{p}", a.id), "", text, vec![label], vec![vec![label]])
+    } else {
+        {
             let shape = if a.paragraphs.len() > 1 { PieceShape::Article } else { PieceShape::Passage };
             let prediction = tagger.predict(&a.title, &a.text(false), shape, TagOptions::default());
             let mut labels: Vec<&str> = vec![id(prediction.best)];
