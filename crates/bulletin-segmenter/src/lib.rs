@@ -42,6 +42,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod clean;
 mod decode;
 mod error;
 mod lexicon;
@@ -49,6 +50,7 @@ mod normalize;
 mod segment;
 mod split;
 
+pub use clean::is_web_boilerplate;
 pub use decode::{Decoded, Detection, decode, detect_encoding, is_utf16};
 pub use error::{LexiconProblem, SegmenterError};
 pub use lexicon::{DOMAIN_LEXICON, parse_lexicon};
