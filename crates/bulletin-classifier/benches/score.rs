@@ -12,12 +12,12 @@
 use std::hint::black_box;
 use std::sync::LazyLock;
 
-use bulletin_classifier::{TagOptions, Tagger};
+use bulletin_classifier::{PieceShape, TagOptions, Tagger};
 use bulletin_core::Record;
 use criterion::{Criterion, Throughput, criterion_main};
 
 static TAGGER: LazyLock<Tagger> =
-    LazyLock::new(|| Tagger::from_bytes(include_bytes!("../../../models/default.bin")).expect("the shipped model loads"));
+    LazyLock::new(|| Tagger::from_bytes(bulletin_classifier::DEFAULT_MODEL).expect("the shipped model loads"));
 
 const ARTICLES: &str = include_str!("../../../data/test/articles.jsonl");
 const PAGE: &str = include_str!("../../../data/samples/page-1.txt");
@@ -43,13 +43,18 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             articles
                 .iter()
-                .map(|r| tagger.predict(black_box(&r.title), black_box(&r.text), true, TagOptions::default()).theme)
+                .map(|r| tagger.predict(black_box(&r.title), black_box(&r.text), PieceShape::Article, TagOptions::default()).theme)
                 .sum::<usize>()
         });
     });
     let explain = TagOptions::default().with_explain(1);
     g.bench_function("predict_vector", |b| {
-        b.iter(|| articles.iter().map(|r| tagger.predict(black_box(&r.title), black_box(&r.text), true, explain).theme).sum::<usize>());
+        b.iter(|| {
+            articles
+                .iter()
+                .map(|r| tagger.predict(black_box(&r.title), black_box(&r.text), PieceShape::Article, explain).theme)
+                .sum::<usize>()
+        });
     });
     g.finish();
 

@@ -25,6 +25,7 @@ use bulletin_classifier::calibration::{Reliability, Scored, TemperatureMap};
 use bulletin_classifier::{CalibrationMode, Registry, Tagger, TrainConfig, Trainer, argmax, cv};
 use bulletin_core::{Record, Taxonomy};
 
+#[expect(clippy::print_stdout, clippy::print_stderr, reason = "an example that reports figures and progress")]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let data = PathBuf::from(args.next().unwrap_or_else(|| "data/train".into()));
@@ -160,6 +161,7 @@ fn sigmoid(x: f64) -> f64 {
 }
 
 /// Logistic regression of one feature by Newton's method.
+#[expect(clippy::many_single_char_names, reason = "the textbook names of Newton's method")]
 fn fit_logistic(points: &[(f64, bool)]) -> (f64, f64) {
     let (mut a, mut b) = (0.01, 0.0);
     for _ in 0..100 {

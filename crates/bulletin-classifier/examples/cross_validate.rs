@@ -17,7 +17,7 @@ use std::path::Path;
 use bulletin_classifier::cv::assign_folds;
 use bulletin_classifier::metrics::{Confusion, TagCounts};
 use bulletin_classifier::{
-    CalibrationMode, ParamMap, Registry, TagOptions, Tagger, TrainConfig, TrainGranularity, Trainer, argmax, to_sparse,
+    CalibrationMode, ParamMap, PieceShape, Registry, TagOptions, Tagger, TrainConfig, TrainGranularity, Trainer, argmax, to_sparse,
 };
 use bulletin_core::{Record, Taxonomy};
 
@@ -108,7 +108,8 @@ fn jll(tagger: &Tagger, title: &str, text: &str, tf: fn(f64) -> f64, lnorm: Opti
 
 /// The theme of a piece under the experiment.
 fn theme(tagger: &Tagger, title: &str, text: &str, article: bool, e: Experiment) -> usize {
-    let p = tagger.predict(title, text, article, TagOptions::default());
+    let shape = if article { PieceShape::Article } else { PieceShape::Passage };
+    let p = tagger.predict(title, text, shape, TagOptions::default());
     let mut theme = match (e.tf, e.lead.or(e.lnorm.map(|_| 0.0))) {
         (None, None) => p.theme,
         (tf, lead) => {
@@ -132,7 +133,7 @@ fn theme(tagger: &Tagger, title: &str, text: &str, article: bool, e: Experiment)
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
             let len = line.chars().count();
             total += len;
-            let q = tagger.predict("", line, false, TagOptions::default());
+            let q = tagger.predict("", line, PieceShape::Passage, TagOptions::default());
             if q.confidence >= tagger.model().policy().tag_min_confidence {
                 chars[q.theme] += len;
             }
@@ -199,7 +200,7 @@ fn run(records: &[Record], words: &[&str], verbose: bool) -> Result<(), Box<dyn 
         let (mut ca, mut cp) = (Confusion::new(taxonomy.len()), Confusion::new(taxonomy.len()));
         for r in test {
             let truth = taxonomy.resolve_labels(&r.labels)?;
-            let p = tagger.predict(&r.title, &r.text, true, TagOptions::default());
+            let p = tagger.predict(&r.title, &r.text, PieceShape::Article, TagOptions::default());
             let article = theme(&tagger, &r.title, &r.text, true, e);
             ca.add(truth[0], article);
             if verbose && article != truth[0] {

@@ -6,7 +6,8 @@
 use std::any::Any;
 
 use bulletin_classifier::{
-    Classifier, ClassifierError, Example, FeatureMask, ParamMap, PluginFactory, Registry, TagOptions, Tagger, TrainConfig, Trainer,
+    Classifier, ClassifierError, Example, FeatureMask, ParamMap, PieceShape, PluginFactory, Registry, TagOptions, Tagger, TrainConfig,
+    Trainer,
 };
 use bulletin_core::Record;
 
@@ -148,7 +149,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Loading needs the same registry, so the plugin's state can be restored.
     let model = bulletin_classifier::Model::from_bytes(&bytes, &registry)?;
     let tagger = Tagger::from_model(model)?;
-    let p = tagger.predict("", "银行推出知识产权质押贷款产品", false, TagOptions::default());
+    let p = tagger.predict("", "银行推出知识产权质押贷款产品", PieceShape::Passage, TagOptions::default());
     let theme = tagger.model().taxonomy().theme(p.theme).map_or("?", |t| t.id());
     println!("centroid plugin says: {theme} ({:.2})", p.confidence);
     Ok(())

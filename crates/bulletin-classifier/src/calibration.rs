@@ -69,9 +69,9 @@ pub struct TemperatureMap {
 }
 
 /// Range searched for `c1`: from strongly length-dependent to length-independent and beyond.
-const C1_RANGE: (f64, f64) = (-1.5, 0.5);
-/// Range searched for `c0` (inverse temperatures from e^-12 to e^4 at length 0).
-const C0_RANGE: (f64, f64) = (-12.0, 4.0);
+const C1_RANGE: (f64, f64) = (-3.0, 1.0);
+/// Range searched for `c0` (inverse temperatures from e^-20 to e^12 at length 0).
+const C0_RANGE: (f64, f64) = (-20.0, 12.0);
 
 impl TemperatureMap {
     /// The map that changes nothing.
@@ -190,16 +190,27 @@ fn golden(mut lo: f64, mut hi: f64, f: impl Fn(f64) -> f64) -> f64 {
             break;
         }
     }
-    (lo + hi) / 2.0
+    f64::midpoint(lo, hi)
 }
 
-/// Which map a piece is calibrated with.
+/// How a text is scored ([`Tagger::predict`](crate::Tagger::predict)) and which calibration map
+/// its confidence comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PieceShape {
-    /// An article of several paragraphs, scored from the sum of its paragraphs.
+    /// An article of several paragraphs (its non-blank lines), scored from the sum of its
+    /// paragraphs; the paragraphs' own decisions give its secondary tags.
     Article,
     /// One passage: a paragraph, a caption or a one-paragraph brief.
     Passage,
+}
+
+impl PieceShape {
+    /// [`PieceShape::Article`] for a text of several non-blank lines, else
+    /// [`PieceShape::Passage`].
+    #[must_use]
+    pub fn of_text(text: &str) -> Self {
+        if text.lines().filter(|l| !l.trim().is_empty()).nth(1).is_some() { Self::Article } else { Self::Passage }
+    }
 }
 
 /// Where a model's calibration maps were fitted.
@@ -386,7 +397,7 @@ impl Reliability {
             .map(|i| Bin { lower: f64::from(i) / 10.0, upper: f64::from(i + 1) / 10.0, pieces: 0, confidence: 0.0, accuracy: 0.0 })
             .collect();
         for &(c, ok) in predictions {
-            let b = &mut bins[((c * 10.0).floor().max(0.0) as usize).min(9)];
+            let b = &mut bins[bin_of(c)];
             b.pieces += 1;
             b.confidence += c;
             b.accuracy += f64::from(u8::from(ok));
@@ -409,14 +420,14 @@ impl Reliability {
         let risk_coverage = COVERAGES
             .iter()
             .map(|&c| {
-                let keep = ((n as f64 * c).round() as usize).min(n);
+                let keep = share_of(n, c);
                 (c, ratio(order[..keep].iter().filter(|p| p.1).count(), keep))
             })
             .collect();
         let errors_in_least_confident = LEAST_CONFIDENT
             .iter()
             .map(|&share| {
-                let take = ((n as f64 * share).round() as usize).min(n);
+                let take = share_of(n, share);
                 (share, ratio(order[n - take..].iter().filter(|p| !p.1).count(), errors))
             })
             .collect();
@@ -436,6 +447,18 @@ impl Reliability {
     }
 }
 
+/// The reliability bin (0–9) of a confidence.
+#[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "clamped to 0..=9 first")]
+fn bin_of(confidence: f64) -> usize {
+    (confidence * 10.0).floor().clamp(0.0, 9.0) as usize
+}
+
+/// `share` of `n` items, rounded, at most `n`.
+#[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "clamped to 0..=n first")]
+fn share_of(n: usize, share: f64) -> usize {
+    (n as f64 * share).round().clamp(0.0, n as f64) as usize
+}
+
 /// Mann–Whitney AUROC of confidence for right (positive) against wrong predictions.
 fn auroc(predictions: &[(f64, bool)]) -> f64 {
     let mut sorted: Vec<&(f64, bool)> = predictions.iter().collect();
@@ -444,7 +467,7 @@ fn auroc(predictions: &[(f64, bool)]) -> f64 {
     let mut i = 0;
     while i < sorted.len() {
         let mut j = i;
-        while j < sorted.len() && sorted[j].0 == sorted[i].0 {
+        while j < sorted.len() && sorted[j].0.total_cmp(&sorted[i].0).is_eq() {
             j += 1;
         }
         // Ranks i+1..=j share their mean.
@@ -519,7 +542,7 @@ mod tests {
     fn a_constant_temperature_cannot_fit_both_lengths() {
         let scored = length_dependent();
         let constant = TemperatureMap::fit_constant(&scored);
-        assert_eq!(constant.c1, 0.0);
+        assert!(constant.c1.abs() < f64::EPSILON, "plain temperature scaling has no length term");
         let gap = |m: &TemperatureMap| {
             [20, 600].iter().map(|&l| (mean_confidence(m, &scored, l) - accuracy(&scored, l)).abs()).fold(0.0, f64::max)
         };

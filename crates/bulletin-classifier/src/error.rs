@@ -95,7 +95,8 @@ pub enum ClassifierError {
         /// The valid size.
         len: usize,
     },
-    /// linfa-bayes reported an error.
+    /// linfa-bayes reported an error (`linfa` cargo feature).
+    #[cfg(feature = "linfa")]
     #[error("linfa-bayes: {0}")]
     Linfa(#[from] linfa_bayes::NaiveBayesError),
     /// Reading or writing a model file failed.

@@ -1,6 +1,31 @@
 //! Theme classifiers for Chinese high-tech-zone news: a plugin trait, a registry, naive-Bayes
 //! backends, the versioned model file and the one-call [`Tagger`].
 //!
+//! # In three lines
+//!
+//! With the default model (cargo feature `default-model`, on by default):
+//!
+//! ```
+//! # #[cfg(feature = "default-model")] {
+//! let tagger = bulletin_classifier::default_tagger();
+//! let p = tagger.predict_text("高新区举行项目集中签约仪式，12个项目总投资86亿元。");
+//! assert_eq!((p.theme_id(), p.theme_name()), ("investment", "招商引资"));
+//! # }
+//! ```
+//!
+//! [`Tagger::tag_page`] splits a whole bulletin page into articles and captions and tags each;
+//! [`Tagger::load`] loads a model file of your own. Two examples run as tests, so they always
+//! compile against this version:
+//!
+//! - `examples/classify_string.rs`: the default model on a string and on a page, with
+//!   confidence, secondary tags and an explanation
+//!   (`cargo run -p bulletin-classifier --example classify_string`);
+//! - `examples/train_and_save.rs`: train a model from JSON Lines records, save it, load it back
+//!   and classify (`cargo run -p bulletin-classifier --example train_and_save`).
+//!
+//! `examples/custom_plugin.rs` registers a classifier of your own and
+//! `examples/cross_validate.rs` cross-validates a training configuration.
+//!
 //! # Design
 //!
 //! A [`Classifier`] plugin works on sparse feature vectors (`feature id → count`). The native
@@ -19,10 +44,53 @@
 //! splitter, the text pipeline and a model. [`Registry`] maps plugin names to factories; add
 //! your own with [`Registry::register`] (see `examples/custom_plugin.rs`).
 //!
-//! # Example
+//! # Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `default-model` | on | [`DEFAULT_MODEL`] (`models/default.bin`, under 1 MB, compiled in) and [`default_tagger`] |
+//! | `linfa` | on | the `linfa-multinomial` and `linfa-bernoulli` backends ([`LinfaNb`]), with linfa, linfa-bayes, ndarray and gag |
+//!
+//! `bulletin-classifier = { version = "0.1", default-features = false }` keeps the three native
+//! backends and drops linfa and its dependencies: 102 crates in the dependency tree instead of 127.
+//!
+//! **The `linfa` feature and stderr.** linfa-bayes 0.8.1 (the latest release) leaves a `dbg!` in
+//! `MultinomialNb::fit_with` that prints every class's arrays on each fit. While the
+//! `linfa-multinomial` backend fits (training, and loading a model of that backend), it sends
+//! the whole process's file descriptor 2 to `/dev/null` with the `gag` crate, one fit at a time
+//! behind a process-wide lock. A host program writing to stderr from another thread during
+//! such a fit loses those lines. The native backends and `linfa-bernoulli` never touch stderr;
+//! without the feature, gag is not even built. (No narrower containment exists short of
+//! patching linfa-bayes: the `dbg!` writes to the process's stderr directly.)
+//!
+//! # Debug builds of your program
+//!
+//! In a debug build, jieba-rs's dictionary build and the text pipeline's dependencies run
+//! many times slower than optimised: building a [`Tagger`] takes seconds instead of tens of
+//! milliseconds. This workspace optimises those dependencies in its own `dev` profile, but
+//! profile settings of a dependency never reach the crate that depends on it. Copy these lines
+//! into your workspace's root `Cargo.toml` to get the same speed while your own code keeps
+//! debug assertions:
+//!
+//! ```toml
+//! [profile.dev.package.jieba-rs]
+//! opt-level = 3
+//! [profile.dev.package.include-flate]
+//! opt-level = 3
+//! [profile.dev.package.ferrous-opencc]
+//! opt-level = 3
+//! [profile.dev.package.encoding_rs]
+//! opt-level = 3
+//! [profile.dev.package.chardetng]
+//! opt-level = 3
+//! [profile.dev.package.regex-automata]
+//! opt-level = 3
+//! ```
+//!
+//! # Example: train, then tag
 //!
 //! ```
-//! use bulletin_classifier::{Registry, TagOptions, Tagger, TrainConfig, Trainer};
+//! use bulletin_classifier::{Registry, Tagger, TrainConfig, Trainer};
 //! use bulletin_core::Record;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -39,8 +107,8 @@
 //! let bytes = trainer.finish()?.to_bytes()?;
 //!
 //! let tagger = Tagger::from_bytes(&bytes)?;
-//! let p = tagger.predict("", "银行发放知识产权质押贷款", false, TagOptions::default());
-//! assert_eq!(tagger.model().taxonomy().theme(p.theme).unwrap().id(), "financing");
+//! let p = tagger.predict_text("银行发放知识产权质押贷款");
+//! assert_eq!(p.theme_id(), "financing");
 //! assert!((p.scores.iter().sum::<f64>() - 1.0).abs() < 1e-9);
 //! # Ok(())
 //! # }
@@ -50,6 +118,8 @@ pub mod backends;
 pub mod calibration;
 mod counts;
 pub mod cv;
+#[cfg(feature = "default-model")]
+mod default_model;
 mod error;
 pub mod metrics;
 mod model;
@@ -63,9 +133,13 @@ mod sparse;
 mod tagger;
 mod trainer;
 
+#[cfg(feature = "linfa")]
 pub use backends::linfa::{LinfaFactory, LinfaKind, LinfaNb};
 pub use backends::native::{NativeFactory, NativeNb, NbKind};
+pub use calibration::PieceShape;
 pub use counts::Counts;
+#[cfg(feature = "default-model")]
+pub use default_model::{DEFAULT_MODEL, default_tagger};
 pub use error::ClassifierError;
 pub use model::{Model, TagPolicy, TrainingSummary, short_hex};
 pub use params::{NbParams, NbParamsBuilder};
@@ -78,3 +152,8 @@ pub use trainer::{BatchReport, CALIBRATION_SAMPLE, CalibrationMode, TrainConfig,
 
 #[cfg(test)]
 mod tests;
+
+/// The README's examples, compiled and run as doctests so they never drift.
+#[cfg(all(doctest, feature = "default-model"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

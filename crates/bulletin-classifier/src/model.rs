@@ -451,10 +451,10 @@ impl Model {
         Ok(Decoded { wire, settings })
     }
 
-    /// Reads a model file.
+    /// Reads a model file: its header first, then exactly the payload it announces
+    /// ([`envelope::read_file`]), so a huge or endless foreign file is refused after 20 bytes.
     pub fn load(path: &Path, registry: &Registry) -> Result<Self, ClassifierError> {
-        let bytes = std::fs::read(path).map_err(|source| ClassifierError::Io { action: "read", path: path.to_owned(), source })?;
-        Self::from_bytes(&bytes, registry)
+        Self::from_bytes(&envelope::read_file(path)?, registry)
     }
 
     /// Writes the model atomically with [`bulletin_core::outfile::write_atomic`]: a temporary

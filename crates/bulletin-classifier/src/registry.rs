@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+#[cfg(feature = "linfa")]
 use crate::backends::linfa::{LinfaFactory, LinfaKind};
 use crate::backends::native::{NativeFactory, NbKind};
 use crate::{Classifier, ClassifierError, ParamMap};
@@ -31,7 +32,8 @@ pub trait PluginFactory: Send + Sync {
 }
 
 /// Classifier plugins by name. [`Registry::default`] holds the built-ins: `multinomial` (the
-/// default), `complement`, `bernoulli`, `linfa-multinomial` and `linfa-bernoulli`.
+/// default), `complement`, `bernoulli` and, with the `linfa` cargo feature (on by default),
+/// `linfa-multinomial` and `linfa-bernoulli`.
 ///
 /// ```
 /// use bulletin_classifier::Registry;
@@ -87,8 +89,11 @@ impl Default for Registry {
         r.register(NativeFactory(NbKind::Multinomial));
         r.register(NativeFactory(NbKind::Complement));
         r.register(NativeFactory(NbKind::Bernoulli));
-        r.register(LinfaFactory(LinfaKind::Multinomial));
-        r.register(LinfaFactory(LinfaKind::Bernoulli));
+        #[cfg(feature = "linfa")]
+        {
+            r.register(LinfaFactory(LinfaKind::Multinomial));
+            r.register(LinfaFactory(LinfaKind::Bernoulli));
+        }
         r
     }
 }

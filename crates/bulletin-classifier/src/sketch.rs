@@ -122,10 +122,16 @@ mod tests {
     fn shards_merge_into_the_sketch_of_the_union_in_any_order() {
         let hashes: Vec<u64> = (0..10_000u32).map(|i| record_hash("t", &i.to_string())).collect();
         let mut whole = RecordSketch::default();
-        hashes.iter().for_each(|&h| whole.insert(h));
+        for &h in &hashes {
+            whole.insert(h);
+        }
         let (mut a, mut b) = (RecordSketch::default(), RecordSketch::default());
-        hashes[..6000].iter().for_each(|&h| a.insert(h));
-        hashes[6000..].iter().for_each(|&h| b.insert(h));
+        for &h in &hashes[..6000] {
+            a.insert(h);
+        }
+        for &h in &hashes[6000..] {
+            b.insert(h);
+        }
         assert_eq!(a.shared(&b), 0, "disjoint shards share nothing");
         let mut ab = a.clone();
         ab.merge(&b);

@@ -1,8 +1,10 @@
 //! The one-call API: split a page, featurise each piece, score it, decide theme and tags.
 
+use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
-use bulletin_core::{Granularity, Piece, ThemeIndex};
+use bulletin_core::{Granularity, Piece, Taxonomy, ThemeIndex};
 use bulletin_segmenter::{Pipeline, split_page_with};
 
 use crate::calibration::PieceShape;
@@ -47,7 +49,10 @@ pub struct Reason {
 }
 
 /// The decision for one piece.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Themes are [`ThemeIndex`]es into the model's taxonomy; [`Prediction::theme_id`],
+/// [`Prediction::theme_name`] and friends name them without going through the model.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Prediction {
     /// The reported theme (the fallback theme when abstained).
@@ -69,6 +74,65 @@ pub struct Prediction {
     pub why: Option<Vec<Reason>>,
     /// The runner-up theme the explanation compares against.
     pub runner_up: ThemeIndex,
+    /// The taxonomy the indices refer to (shared with the tagger).
+    taxonomy: Arc<Taxonomy>,
+}
+
+impl Prediction {
+    /// The reported theme's id, e.g. `financing` (`other` when abstained).
+    #[must_use]
+    pub fn theme_id(&self) -> &str {
+        self.id(self.theme)
+    }
+
+    /// The reported theme's Chinese name, e.g. `科技金融`.
+    #[must_use]
+    pub fn theme_name(&self) -> &str {
+        self.taxonomy.theme(self.theme).map_or("", |t| t.name_zh())
+    }
+
+    /// The best-scoring theme's id, whether or not the piece abstained.
+    #[must_use]
+    pub fn best_id(&self) -> &str {
+        self.id(self.best)
+    }
+
+    /// The ids of [`Prediction::tags`], the reported theme first.
+    pub fn tag_ids(&self) -> impl Iterator<Item = &str> {
+        self.tags.iter().map(|&t| self.id(t))
+    }
+
+    /// The score of the theme with this id (`None` for an id outside the taxonomy).
+    #[must_use]
+    pub fn score_of(&self, id: &str) -> Option<f64> {
+        self.taxonomy.ids().position(|t| t == id).and_then(|t| self.scores.get(t).copied())
+    }
+
+    /// The taxonomy the theme indices refer to.
+    #[must_use]
+    pub fn taxonomy(&self) -> &Taxonomy {
+        &self.taxonomy
+    }
+
+    fn id(&self, theme: ThemeIndex) -> &str {
+        self.taxonomy.theme(theme).map_or("", |t| t.id())
+    }
+}
+
+/// Themes by id; the taxonomy itself is left out.
+impl fmt::Debug for Prediction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Prediction")
+            .field("theme", &self.theme_id())
+            .field("best", &self.best_id())
+            .field("confidence", &self.confidence)
+            .field("abstained", &self.abstained)
+            .field("scores", &self.scores)
+            .field("tags", &self.tag_ids().collect::<Vec<_>>())
+            .field("why", &self.why)
+            .field("runner_up", &self.id(self.runner_up))
+            .finish_non_exhaustive()
+    }
 }
 
 /// A piece with its decision.
@@ -86,10 +150,9 @@ pub struct Tagged {
 /// use bulletin_classifier::Tagger;
 ///
 /// # fn main() -> Result<(), bulletin_classifier::ClassifierError> {
-/// let tagger = Tagger::load("models/default.bin".as_ref())?;
+/// let tagger = Tagger::load("models/default.bin")?;
 /// for tagged in tagger.tag_page("# 桂林高新区：5个项目集中签约\n本报讯 总投资12亿元的5个项目签约落地。") {
-///     let theme = tagger.model().taxonomy().theme(tagged.prediction.theme).unwrap();
-///     println!("{} → {}", tagged.piece.title.as_deref().unwrap_or(""), theme.name_zh());
+///     println!("{} → {}", tagged.piece.title.as_deref().unwrap_or(""), tagged.prediction.theme_name());
 /// }
 /// # Ok(())
 /// # }
@@ -98,12 +161,14 @@ pub struct Tagged {
 pub struct Tagger {
     model: Model,
     pipeline: Pipeline,
+    /// The model's taxonomy, shared with every [`Prediction`].
+    taxonomy: Arc<Taxonomy>,
 }
 
 impl Tagger {
     /// Loads a model file with the built-in plugins.
-    pub fn load(path: &Path) -> Result<Self, ClassifierError> {
-        Self::from_model(Model::load(path, &Registry::default())?)
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ClassifierError> {
+        Self::from_model(Model::load(path.as_ref(), &Registry::default())?)
     }
 
     /// Loads model bytes with the built-in plugins.
@@ -134,7 +199,7 @@ impl Tagger {
         });
         let (model, pipeline) = (model?, pipeline?);
         model.check_pipeline(&pipeline)?;
-        Ok(Self { model, pipeline })
+        Ok(Self::assemble(model, pipeline))
     }
 
     /// Builds the model's pipeline and checks that it reproduces the model's features
@@ -142,7 +207,12 @@ impl Tagger {
     pub fn from_model(model: Model) -> Result<Self, ClassifierError> {
         let pipeline = Pipeline::new(model.settings())?;
         model.check_pipeline(&pipeline)?;
-        Ok(Self { model, pipeline })
+        Ok(Self::assemble(model, pipeline))
+    }
+
+    fn assemble(model: Model, pipeline: Pipeline) -> Self {
+        let taxonomy = Arc::new(model.taxonomy().clone());
+        Self { model, pipeline, taxonomy }
     }
 
     /// The model.
@@ -174,15 +244,31 @@ impl Tagger {
     #[must_use]
     pub fn tag_piece(&self, piece: Piece, options: TagOptions) -> Tagged {
         let title = piece.title.as_deref().unwrap_or("");
-        let multi = piece.paragraph.is_none() && piece.text.lines().filter(|l| !l.trim().is_empty()).count() > 1;
-        let prediction = self.predict(title, &piece.text, multi, options);
+        let shape = if piece.paragraph.is_none() { PieceShape::of_text(&piece.text) } else { PieceShape::Passage };
+        let prediction = self.predict(title, &piece.text, shape, options);
         Tagged { piece, prediction }
     }
 
-    /// Scores a title and text (an article when `paragraphs` is true, whose lines are its
-    /// paragraphs, else one passage).
+    /// Scores a text with the default options: an article when it has several non-blank lines
+    /// (its paragraphs), else one passage.
+    ///
+    /// ```
+    /// # #[cfg(feature = "default-model")] {
+    /// let p = bulletin_classifier::default_tagger().predict_text("银行为科技企业发放知识产权质押贷款3000万元。");
+    /// assert_eq!((p.theme_id(), p.theme_name()), ("financing", "科技金融"));
+    /// # }
+    /// ```
     #[must_use]
-    pub fn predict(&self, title: &str, text: &str, paragraphs: bool, options: TagOptions) -> Prediction {
+    pub fn predict_text(&self, text: &str) -> Prediction {
+        self.predict("", text, PieceShape::of_text(text), TagOptions::default())
+    }
+
+    /// Scores a title and text of the given shape: a [`PieceShape::Article`]'s lines are its
+    /// paragraphs, whose own decisions give its secondary tags; a [`PieceShape::Passage`] is
+    /// scored as one block. The shape also picks the calibration map.
+    #[must_use]
+    pub fn predict(&self, title: &str, text: &str, shape: PieceShape, options: TagOptions) -> Prediction {
+        let paragraphs = shape == PieceShape::Article;
         let policy = self.model.policy();
         // An article is featurised once, paragraph by paragraph: the pipeline's features are
         // additive over lines, so the article's score is the sum of its title's and its
@@ -227,7 +313,8 @@ impl Tagger {
         }
 
         let why = x.filter(|_| options.explain > 0).map(|x| self.explain(&x, top, runner_up, options.explain));
-        Prediction { theme, best: top, confidence: scores[theme], abstained, scores, tags, why, runner_up }
+        let taxonomy = Arc::clone(&self.taxonomy);
+        Prediction { theme, best: top, confidence: scores[theme], abstained, scores, tags, why, runner_up, taxonomy }
     }
 
     /// The model's own (uncalibrated) normalised log-probabilities of a title and text, and the

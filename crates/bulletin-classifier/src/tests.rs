@@ -15,6 +15,7 @@ const _: () = {
     assert_send_sync::<Trainer>();
     assert_send_sync::<Registry>();
     assert_send_sync::<NativeNb>();
+    #[cfg(feature = "linfa")]
     assert_send_sync::<LinfaNb>();
     assert_send_sync::<ClassifierError>();
 };
@@ -109,6 +110,7 @@ fn bernoulli_matches_scikit_learn() {
     );
 }
 
+#[cfg(feature = "linfa")]
 #[test]
 fn linfa_backends_agree_with_native_ones() {
     for (linfa, native) in [("linfa-multinomial", "multinomial"), ("linfa-bernoulli", "bernoulli")] {
@@ -122,6 +124,7 @@ fn linfa_backends_agree_with_native_ones() {
     }
 }
 
+#[cfg(feature = "linfa")]
 #[test]
 fn linfa_backends_refuse_merge_and_explain_with_a_typed_error() {
     let a = fitted("linfa-multinomial", &[]);
@@ -329,13 +332,13 @@ fn changing_one_stopword_is_a_pipeline_mismatch() {
 fn tags_include_the_primary_theme_and_never_other_as_a_secondary() {
     let tagger = Tagger::from_model(train(&mini_corpus(), 1)).unwrap();
     let text = "12个项目集中签约，总投资86亿元，招商引资实现开门红。\n银行发放知识产权质押贷款3000万元，财政贴息。\n检查组排查消防隐患。";
-    let p = tagger.predict("", text, true, TagOptions::default().with_explain(3));
+    let p = tagger.predict("", text, PieceShape::Article, TagOptions::default().with_explain(3));
     assert_eq!(p.tags[0], p.theme);
     assert!(!p.tags[1..].contains(&tagger.model().taxonomy().fallback()));
     let why = p.why.unwrap();
     assert!(!why.is_empty() && why.windows(2).all(|w| w[0].contribution >= w[1].contribution));
     // Abstaining reports the fallback theme with its own score.
-    let p = tagger.predict("", text, true, TagOptions::default().with_min_confidence(Some(1.0)));
+    let p = tagger.predict("", text, PieceShape::Article, TagOptions::default().with_min_confidence(Some(1.0)));
     assert!(p.abstained);
     assert_eq!(p.theme, tagger.model().taxonomy().fallback());
     assert!((p.confidence - p.scores[p.theme]).abs() < 1e-15);
@@ -346,8 +349,8 @@ fn an_article_scored_by_paragraphs_equals_the_article_scored_whole() {
     let tagger = Tagger::from_model(train(&mini_corpus(), 1)).unwrap();
     let title = "高新区：项目签约与融资对接";
     let text = "12个项目集中签约，总投资86亿元。\n\n## 融资\n银行发放知识产权质押贷款3000万元。\r\n检查组排查消防隐患。";
-    let by_paragraph = tagger.predict(title, text, true, TagOptions::default());
-    let whole = tagger.predict(title, text, false, TagOptions::default());
+    let by_paragraph = tagger.predict(title, text, PieceShape::Article, TagOptions::default());
+    let whole = tagger.predict(title, text, PieceShape::Passage, TagOptions::default());
     for (a, b) in by_paragraph.scores.iter().zip(&whole.scores) {
         assert!((a - b).abs() < 1e-12, "{:?} vs {:?}", by_paragraph.scores, whole.scores);
     }
@@ -361,11 +364,11 @@ fn the_linear_fast_path_agrees_with_the_sparse_vector_path() {
         (
             "高新区：项目签约与融资对接",
             "12个项目集中签约，总投资86亿元。\n\n## 融资\n银行发放知识产权质押贷款3000万元。\n检查组排查消防隐患。",
-            true,
+            PieceShape::Article,
         ),
-        ("", "高校科研成果在中试基地实现转化，技术合同成交额增长，星舟智链未登录词。", false),
-        ("", "", false),
-        ("高企申报", "辅导企业申报高新技术企业。\n今年新增高企58家。", true),
+        ("", "高校科研成果在中试基地实现转化，技术合同成交额增长，星舟智链未登录词。", PieceShape::Passage),
+        ("", "", PieceShape::Passage),
+        ("高企申报", "辅导企业申报高新技术企业。\n今年新增高企58家。", PieceShape::Article),
     ];
     for classifier in ["multinomial", "complement", "bernoulli"] {
         let config = TrainConfig { classifier: classifier.into(), ..TrainConfig::default() };
@@ -373,9 +376,9 @@ fn the_linear_fast_path_agrees_with_the_sparse_vector_path() {
         trainer.add_records(&mini_corpus()).unwrap();
         let tagger = Tagger::from_model(trainer.finish().unwrap()).unwrap();
         assert_eq!(tagger.model().scorer().is_some(), classifier != "bernoulli", "{classifier}");
-        for (title, text, paragraphs) in pieces {
-            let fast = tagger.predict(title, text, paragraphs, TagOptions::default());
-            let vector = tagger.predict(title, text, paragraphs, TagOptions::default().with_explain(1));
+        for (title, text, shape) in pieces {
+            let fast = tagger.predict(title, text, shape, TagOptions::default());
+            let vector = tagger.predict(title, text, shape, TagOptions::default().with_explain(1));
             assert_eq!((fast.theme, &fast.tags, fast.runner_up), (vector.theme, &vector.tags, vector.runner_up), "{classifier}: {text}");
             for (a, b) in fast.scores.iter().zip(&vector.scores) {
                 assert!((a - b).abs() < 1e-12, "{classifier}: {:?} vs {:?}", fast.scores, vector.scores);
@@ -386,6 +389,7 @@ fn the_linear_fast_path_agrees_with_the_sparse_vector_path() {
 
 /// Runs a linfa multinomial fit in a child process (this test binary, filtered to the child
 /// test below) and checks that linfa-bayes' stray `dbg!` output never reaches stderr.
+#[cfg(feature = "linfa")]
 #[test]
 fn linfa_fit_prints_nothing_to_stderr() {
     let exe = std::env::current_exe().unwrap();
@@ -400,6 +404,7 @@ fn linfa_fit_prints_nothing_to_stderr() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("child fitted"), "the child test did not run");
 }
 
+#[cfg(feature = "linfa")]
 #[test]
 fn linfa_fit_child() {
     if std::env::var_os("BULLETIN_LINFA_CHILD").is_none() {
@@ -410,4 +415,46 @@ fn linfa_fit_child() {
     {
         println!("child fitted {}", c.name());
     }
+}
+
+#[test]
+fn a_prediction_names_its_themes_without_the_model() {
+    let tagger = Tagger::from_model(train(&mini_corpus(), 1)).unwrap();
+    let text = "银行发放知识产权质押贷款3000万元，财政贴息。";
+    let p = tagger.predict_text(text);
+    let taxonomy = tagger.model().taxonomy();
+    assert_eq!(p.theme_id(), taxonomy.theme(p.theme).unwrap().id());
+    assert_eq!(p.theme_name(), taxonomy.theme(p.theme).unwrap().name_zh());
+    assert_eq!(p.best_id(), taxonomy.theme(p.best).unwrap().id());
+    assert_eq!(p.tag_ids().next(), Some(p.theme_id()));
+    assert_eq!(p.score_of(p.theme_id()), Some(p.confidence));
+    assert_eq!(p.score_of("nonsense"), None);
+    assert_eq!(p.taxonomy(), taxonomy);
+    // Debug names themes by id and leaves the taxonomy out.
+    let debug = format!("{p:?}");
+    assert!(debug.contains(&format!("theme: {:?}", p.theme_id())) && !debug.contains("name_en"), "{debug}");
+    // predict_text picks the shape from the number of non-blank lines.
+    assert_eq!(p, tagger.predict("", text, PieceShape::Passage, TagOptions::default()));
+    let article = "12个项目集中签约，总投资86亿元。\n\n银行发放知识产权质押贷款3000万元。";
+    assert_eq!(tagger.predict_text(article), tagger.predict("", article, PieceShape::Article, TagOptions::default()));
+    assert_eq!(PieceShape::of_text(" \n一段\n\n"), PieceShape::Passage);
+}
+
+#[test]
+fn tagger_load_takes_any_path_like_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.bin");
+    train(&mini_corpus(), 1).save(&path).unwrap();
+    let from_path_buf = Tagger::load(&path).unwrap();
+    let from_str = Tagger::load(path.to_str().unwrap()).unwrap();
+    assert_eq!(from_path_buf.model().to_bytes().unwrap(), from_str.model().to_bytes().unwrap());
+}
+
+/// Without the `linfa` feature the registry holds the native backends only.
+#[test]
+fn the_registry_holds_linfa_backends_only_with_the_feature() {
+    let registry = Registry::default();
+    let names: Vec<&str> = registry.names().collect();
+    assert_eq!(names.contains(&"linfa-multinomial"), cfg!(feature = "linfa"), "{names:?}");
+    assert!(names.contains(&"multinomial") && names.contains(&"complement") && names.contains(&"bernoulli"));
 }

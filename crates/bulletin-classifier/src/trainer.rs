@@ -213,6 +213,10 @@ impl Sample {
     }
 }
 
+/// What a work unit of [`Trainer::add_records`] produces: its new words, its numbered examples
+/// with their themes, and per-record bookkeeping.
+type UnitOutput = (Vocabulary, Vec<(SparseVec, usize)>, Vec<RecordInfo>);
+
 /// Per-record bookkeeping of a work unit, for the digest and the calibration sample.
 struct RecordInfo {
     /// Index of the record in the batch.
@@ -268,6 +272,7 @@ impl Trainer {
     /// The batch's features are counted into the plugin while the next batch is featurised (or
     /// by [`finish`](Self::finish)), so the serial part of training overlaps the parallel one; an
     /// error of the plugin's update is therefore reported by the next call or by `finish`.
+    #[expect(clippy::too_many_lines, reason = "one pass over a batch: featurise in parallel, then number, count and sample in order")]
     pub fn add_records(&mut self, records: &[Record]) -> Result<BatchReport, ClassifierError> {
         let taxonomy = &self.config.taxonomy;
         let granularity = self.config.granularity;
@@ -293,7 +298,7 @@ impl Trainer {
         let base = id_of(global.len());
         // About two units per thread: enough to balance, few enough to keep the serial merge small.
         let unit = records.len().div_ceil(2 * rayon::current_num_threads()).max(MIN_UNIT);
-        let featurise = || -> Vec<(Vocabulary, Vec<(SparseVec, usize)>, Vec<RecordInfo>)> {
+        let featurise = || -> Vec<UnitOutput> {
             records
                 .par_chunks(unit)
                 .zip(resolved.par_chunks(unit))
@@ -570,7 +575,9 @@ fn f1(tp: u64, fp: u64, fn_: u64) -> Option<f64> {
 /// with the best F1 of secondary article tags on out-of-fold scores; ties go to the higher
 /// threshold. `None` without multi-paragraph articles.
 fn best_tag_min_confidence(oof: &[OutOfFold], calibration: &Calibration, min_share: f64, fallback: usize) -> Option<f64> {
-    let articles: Vec<(usize, &OutOfFold, Vec<(Vec<f64>, u32)>)> = oof
+    // (predicted theme, record, calibrated paragraph probabilities and characters)
+    type Article<'a> = (usize, &'a OutOfFold, Vec<(Vec<f64>, u32)>);
+    let articles: Vec<Article<'_>> = oof
         .iter()
         .filter(|r| r.shape == PieceShape::Article && !r.paragraphs.is_empty())
         .filter_map(|r| {

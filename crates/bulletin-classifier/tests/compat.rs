@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use bulletin_classifier::{Registry, TagOptions, Tagger, TrainConfig, Trainer};
+use bulletin_classifier::{PieceShape, Registry, TagOptions, Tagger, TrainConfig, Trainer};
 use bulletin_core::Record;
 use sha2::{Digest, Sha256};
 
@@ -41,7 +41,12 @@ fn format_v1_fixture_still_loads_and_predicts_the_same() {
     let bytes = std::fs::read(&path).unwrap();
     let hash = bulletin_classifier::short_hex(&Sha256::digest(&bytes));
     let tagger = Tagger::from_bytes(&bytes).unwrap();
-    let p = tagger.predict("园区银行推出科技贷", "为高新技术企业发放信用贷款5000万元，并给予贴息。", false, TagOptions::default());
+    let p = tagger.predict(
+        "园区银行推出科技贷",
+        "为高新技术企业发放信用贷款5000万元，并给予贴息。",
+        PieceShape::Passage,
+        TagOptions::default(),
+    );
     let theme = tagger.model().taxonomy().theme(p.theme).unwrap().id().to_owned();
     let scores: Vec<String> = p.scores.iter().map(|s| format!("{s:.9}")).collect();
     let got = format!("{hash}\n{theme} {}", scores.join(" "));
@@ -51,4 +56,62 @@ fn format_v1_fixture_still_loads_and_predicts_the_same() {
     }
     let pinned = std::fs::read_to_string(&pinned_path).unwrap();
     assert_eq!(got, pinned.trim(), "the frozen v1 model no longer loads the same: keep old formats readable");
+}
+
+/// Short training records of the committed corpus, 22 per theme (briefs, captions and headlines
+/// first, so the fixture stays small): enough for training to calibrate.
+fn calibrated_corpus() -> Vec<Record> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/train");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut records: Vec<Record> = files
+        .iter()
+        .flat_map(|f| std::fs::read_to_string(f).unwrap().lines().map(|l| Record::from_json(l).unwrap()).collect::<Vec<_>>())
+        .filter(|r| r.text.chars().count() < 160)
+        .collect();
+    records.sort_by_key(|r| r.id.clone());
+    let mut taken = std::collections::BTreeMap::<String, usize>::new();
+    records.retain(|r| {
+        let n = taken.entry(r.labels[0].clone()).or_default();
+        *n += 1;
+        *n <= 22
+    });
+    records
+}
+
+#[test]
+fn format_v2_fixture_still_loads_with_its_calibration_and_predicts_the_same() {
+    let path = fixture("format-v2.bin");
+    if std::env::var_os("BULLETIN_WRITE_FIXTURE").is_some() && !path.exists() {
+        let mut trainer = Trainer::new(TrainConfig::default(), &Registry::default()).unwrap();
+        trainer.add_records(&calibrated_corpus()).unwrap();
+        trainer.finish().unwrap().save(&path).unwrap();
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    let hash = bulletin_classifier::short_hex(&Sha256::digest(&bytes));
+    let tagger = Tagger::from_bytes(&bytes).unwrap();
+    let calibration = tagger.model().calibration().expect("the v2 fixture is calibrated");
+    let p = tagger.predict(
+        "园区银行推出科技贷",
+        "为高新技术企业发放信用贷款5000万元，并给予贴息。",
+        PieceShape::Passage,
+        TagOptions::default(),
+    );
+    let theme = tagger.model().taxonomy().theme(p.theme).unwrap().id().to_owned();
+    let scores: Vec<String> = p.scores.iter().map(|s| format!("{s:.9}")).collect();
+    let got = format!(
+        "{hash}\n{theme} {}\nmaps {:.9} {:.9} {:.9} {:.9} records {}",
+        scores.join(" "),
+        calibration.article.c0,
+        calibration.article.c1,
+        calibration.passage.c0,
+        calibration.passage.c1,
+        tagger.model().records().len()
+    );
+    let pinned_path = fixture("format-v2.pinned");
+    if std::env::var_os("BULLETIN_WRITE_FIXTURE").is_some() && !pinned_path.exists() {
+        std::fs::write(&pinned_path, format!("{got}\n")).unwrap();
+    }
+    let pinned = std::fs::read_to_string(&pinned_path).unwrap();
+    assert_eq!(got, pinned.trim(), "the frozen v2 model no longer loads the same: keep old formats readable");
 }

@@ -5,6 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The most worker threads `--threads` accepts: far more than any machine's cores, few enough that
+/// starting them costs milliseconds (`--threads 100000` used to run for minutes on a tiny page).
+pub const MAX_THREADS: u64 = 256;
+
 /// Tag the pieces of Chinese high-tech-zone news bulletins with their themes.
 #[derive(Debug, Parser)]
 #[command(name = "bulletin", version, about, propagate_version = true)]
@@ -114,6 +118,14 @@ pub struct InputArgs {
         instead of detecting it. With an explicit encoding a single undecodable byte sequence rejects the file."
     )]
     pub encoding: Option<String>,
+    /// Fail an input on its first undecodable byte sequence.
+    #[arg(
+        long,
+        long_help = "Fail an input on its first undecodable byte sequence, as with --encoding. Without it, a detected encoding \
+        tolerates undecodable sequences up to 1 % of the characters (replaced by U+FFFD, with a warning giving their count and \
+        the first one's byte offset), and a piece with more than 1 % of them is still processed, with a warning and `damaged: true`."
+    )]
+    pub strict: bool,
     /// Process at most this many characters of each piece.
     #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..),
         long_help = "A piece longer than N characters is processed on its first N characters, with a warning naming the file and the piece index. \
@@ -206,8 +218,8 @@ pub struct ClassifyArgs {
     )]
     pub explain: usize,
     /// Worker threads (default: all cores).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), long_help = "Classify with N worker threads (default: one per core). \
-        With N = 1 everything runs on one thread; with more, N threads tag the pieces while one more thread reads \
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS), long_help = "Classify with N worker threads (default: one per core), \
+        at most 256. With N = 1 everything runs on one thread; with more, N threads tag the pieces while one more thread reads \
         the input and writes the output, which takes little time. The output is the same for every N.")]
     pub threads: Option<u64>,
 }
@@ -277,6 +289,11 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = TrainGranularityArg::Both, long_help = "`article`: each record's title and text with its primary label; \
         `paragraph`: each paragraph with its own label (records with `paragraph_labels`); `both`: all of them.")]
     pub granularity: TrainGranularityArg,
+    /// Longest JSON line accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, value_parser = clap::value_parser!(u64).range(1..),
+        long_help = "A line of the data longer than BYTES (default 16 MiB) stops the run with a `file:line` error, \
+        after reading no more than BYTES of it: it is not a record, or the limit must be raised for it.")]
+    pub max_record_bytes: u64,
     /// Make any malformed record fatal.
     #[arg(
         long,
@@ -285,8 +302,8 @@ pub struct TrainArgs {
     )]
     pub strict: bool,
     /// Worker threads (default: all cores).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), long_help = "Featurise with N worker threads \
-        (default: one per core) while one more thread reads and parses the JSON input. The model is the same for every N.")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS), long_help = "Featurise with N worker threads \
+        (default: one per core), at most 256, while one more thread reads and parses the JSON input. The model is the same for every N.")]
     pub threads: Option<u64>,
     /// Calibrate confidence on out-of-fold scores (auto) or not (none).
     #[arg(long, value_enum, default_value_t = CalibrationArg::Auto, long_help = "`auto`: fit calibration maps so that a piece's \
@@ -325,6 +342,11 @@ pub struct EvalArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document with the same numbers.")]
     pub format: ReportFormat,
+    /// Longest JSON line accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, value_parser = clap::value_parser!(u64).range(1..),
+        long_help = "A line of the data longer than BYTES (default 16 MiB) stops the run with a `file:line` error, \
+        after reading no more than BYTES of it.")]
+    pub max_record_bytes: u64,
     /// Stratified K-fold cross-validation of a training configuration instead.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(2..), long_help = "Cross-validate the training configuration given by the training \
         flags: the article records are shuffled with --seed, split into K folds stratified by primary label, and each fold is scored by a model \

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -76,13 +76,35 @@ pub struct RecordReader<'t> {
     pub read: u64,
     /// Lines skipped as defective.
     pub skipped: u64,
+    /// The longest line read, in bytes without its `\n`.
+    max_record_bytes: usize,
 }
+
+/// The default longest JSON line (`--max-record-bytes`): 16 MiB, hundreds of times a long article.
+pub const MAX_RECORD_BYTES: usize = 16 << 20;
 
 impl<'t> RecordReader<'t> {
     /// A reader checking labels against `taxonomy`. With `paragraph_records`, lines without
     /// `title` and `paragraph_labels` are read as [`Item::Paragraph`].
     pub fn new(taxonomy: &'t Taxonomy, strict: bool, paragraph_records: bool) -> Self {
-        Self { taxonomy, strict, paragraph_records, seen: HashMap::new(), seen_files: Vec::new(), read: 0, skipped: 0 }
+        Self {
+            taxonomy,
+            strict,
+            paragraph_records,
+            seen: HashMap::new(),
+            seen_files: Vec::new(),
+            read: 0,
+            skipped: 0,
+            max_record_bytes: MAX_RECORD_BYTES,
+        }
+    }
+
+    /// Sets the longest line accepted, in bytes: a longer line is a fatal `file:line` error, read
+    /// no further than that (so `--data /dev/zero` stops after `max` bytes).
+    #[must_use]
+    pub fn with_max_record_bytes(mut self, max: usize) -> Self {
+        self.max_record_bytes = max;
+        self
     }
 
     /// Reads every line of `files`, calling `each` with each valid item and the bytes read so far
@@ -105,13 +127,17 @@ impl<'t> RecordReader<'t> {
         let mut bytes = 0u64;
         loop {
             buf.clear();
-            let n = reader.read_until(b'\n', &mut buf).with_context(|| format!("cannot read {}", path.display()))?;
+            let limit = u64::try_from(self.max_record_bytes).unwrap_or(u64::MAX).saturating_add(1);
+            let n = (&mut reader).take(limit).read_until(b'\n', &mut buf).with_context(|| format!("cannot read {}", path.display()))?;
             if n == 0 {
                 return Ok(());
             }
             line += 1;
             bytes += n as u64;
             let at = Location { file: path.display().to_string(), line };
+            if buf.strip_suffix(b"\n").unwrap_or(&buf).len() > self.max_record_bytes {
+                bail!("{at}: a line longer than {} bytes: not a record (or raise --max-record-bytes if it is one)", self.max_record_bytes);
+            }
             match self.parse_line(&buf, &at)? {
                 Ok(Some(item)) => {
                     self.read += 1;

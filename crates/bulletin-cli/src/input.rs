@@ -13,10 +13,13 @@
 //! a warning, beyond [`block_limit`] chars) and what the sink keeps in flight, not by the input
 //! size.
 //!
-//! Undecodable text: a forced encoding fails on the first malformed sequence; a detected one
-//! fails when more than 1 % of the characters are replacements, checked on the first chunk
-//! (before anything is written) and again over the whole input at its end (pieces already
-//! written then stay written, and a note says how many).
+//! Undecodable text: a forced encoding, or any encoding with `--strict`, fails on the first
+//! malformed sequence; a detected one fails when more than 1 % of the characters are
+//! replacements, checked on the first chunk (before anything is written) and again over the whole
+//! input at its end (pieces already written then stay written, and a note says how many), and
+//! when the first chunk's text does not look Chinese ([`bulletin_segmenter::check_plausible`]).
+//! Tolerated replacements give one warning at the end of the input (count, first byte offset);
+//! a piece with more than 1 % of them is [`damaged`](Piece::damaged), with a warning naming it.
 //!
 //! A failing input is reported on stderr and skipped, after the sink has written what came
 //! before it ([`PageSink::flush`]); the caller learns how many failed.
@@ -27,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use bulletin_core::{Granularity, Piece};
-use bulletin_segmenter::{SegmenterError, detect_encoding, is_utf16, split_page_with};
+use bulletin_segmenter::{SegmenterError, check_plausible, detect_encoding, is_utf16, split_page_with, too_damaged};
 use encoding_rs::{Decoder, DecoderResult, Encoding, UTF_8};
 
 use crate::exit::ExitCode;
@@ -66,11 +69,13 @@ pub struct InputConfig {
     pub max_piece_chars: usize,
     /// Article or paragraph pieces.
     pub granularity: Granularity,
+    /// Any undecodable byte fails the input (as with a forced encoding).
+    pub strict: bool,
 }
 
 impl InputConfig {
     /// Validates the raw arguments: an unknown `--encoding` label is an error up front.
-    pub fn new(files: &[PathBuf], encoding: Option<String>, max_piece_chars: u64, granularity: Granularity) -> Result<Self> {
+    pub fn new(files: &[PathBuf], encoding: Option<String>, max_piece_chars: u64, strict: bool, granularity: Granularity) -> Result<Self> {
         let encoding = match encoding {
             Some(label) => Some(
                 Encoding::for_label(label.trim().as_bytes())
@@ -85,7 +90,7 @@ impl InputConfig {
             files.iter().map(|f| if f.as_os_str() == "-" { Source::Stdin } else { Source::File(f.clone()) }).collect()
         };
         let max_piece_chars = usize::try_from(max_piece_chars).unwrap_or(usize::MAX);
-        Ok(Self { sources, encoding, max_piece_chars, granularity })
+        Ok(Self { sources, encoding, max_piece_chars, granularity, strict })
     }
 }
 
@@ -196,11 +201,18 @@ fn open(path: &Path) -> Result<(File, Metadata)> {
     Ok((file, before))
 }
 
-/// Reads a whole file once (lexicons), warning when it changed meanwhile.
+/// The largest lexicon or taxonomy file read whole: 64 MiB, far beyond any real one.
+pub const MAX_SMALL_FILE: u64 = 64 << 20;
+
+/// Reads a whole file once (lexicons, taxonomies), warning when it changed meanwhile; a file
+/// larger than [`MAX_SMALL_FILE`] (or endless, as `/dev/zero`) is an error after reading that much.
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let (mut file, before) = open(path)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(before.len()).unwrap_or(0));
-    file.read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
+    let (file, before) = open(path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(before.len().min(MAX_SMALL_FILE)).unwrap_or(0));
+    file.take(MAX_SMALL_FILE + 1).read_to_end(&mut bytes).with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() as u64 > MAX_SMALL_FILE {
+        bail!("cannot read {}: larger than {MAX_SMALL_FILE} bytes, which no lexicon or taxonomy file needs", path.display());
+    }
     warn_if_changed(path, &before, bytes.len() as u64);
     Ok(bytes)
 }
@@ -259,6 +271,8 @@ struct PageStream<'c> {
     last_heading: Option<usize>,
     bytes_read: u64,
     replaced: usize,
+    /// Byte offset of the first malformed sequence.
+    first_replaced_at: Option<u64>,
     chars: usize,
     pieces: usize,
     articles: usize,
@@ -280,6 +294,7 @@ impl<'c> PageStream<'c> {
             last_heading: None,
             bytes_read: 0,
             replaced: 0,
+            first_replaced_at: None,
             chars: 0,
             pieces: 0,
             articles: 0,
@@ -326,6 +341,13 @@ impl<'c> PageStream<'c> {
                 break;
             }
         }
+        if let Some(at) = self.first_replaced_at {
+            report::warn(format_args!(
+                "{name}: {} undecodable byte sequence(s) in {}, the first at byte offset {at}, were replaced by U+FFFD \
+                 (--strict makes any of them an error)",
+                self.replaced, self.page.encoding
+            ));
+        }
         if !self.any_text {
             report::note(format_args!("{name}: no text"));
             return Ok(Ok(()));
@@ -342,7 +364,7 @@ impl<'c> PageStream<'c> {
             // The library's rules, on the first chunk: small files get exactly `decode`'s decision.
             let detected = detect_encoding(bytes, eof, self.config.encoding)?;
             self.page.encoding = detected.encoding.name();
-            let tolerance = if detected.strict { Tolerance::None } else { Tolerance::OnePercent };
+            let tolerance = if detected.strict || self.config.strict { Tolerance::None } else { Tolerance::OnePercent };
             self.decoder = Some((detected.encoding.new_decoder_without_bom_handling(), tolerance));
             rest = bytes.get(detected.bom_len..).unwrap_or_default();
         }
@@ -355,16 +377,21 @@ impl<'c> PageStream<'c> {
             }
         }
         let before = self.pending.len();
+        // File offset of `rest`.
+        let mut offset = self.bytes_read + (bytes.len() - rest.len()) as u64;
         loop {
             let need = decoder.max_utf8_buffer_length_without_replacement(rest.len()).unwrap_or(rest.len().saturating_mul(3)).max(16);
             self.pending.reserve(need);
             let (result, read) = decoder.decode_to_string_without_replacement(rest, &mut self.pending, eof);
             rest = rest.get(read..).unwrap_or_default();
+            offset += read as u64;
             match result {
                 DecoderResult::InputEmpty => break,
                 DecoderResult::OutputFull => {}
-                DecoderResult::Malformed(..) => {
+                DecoderResult::Malformed(bad, after) => {
                     self.replaced += 1;
+                    // The malformed bytes may have begun in the previous chunk.
+                    self.first_replaced_at.get_or_insert(offset.saturating_sub(u64::from(bad) + u64::from(after)));
                     self.pending.push('\u{FFFD}');
                 }
             }
@@ -374,13 +401,17 @@ impl<'c> PageStream<'c> {
         self.chars += added_chars;
         self.pending_chars += added_chars;
         self.any_text = self.any_text || !added.trim().is_empty();
-        let encoding = decoder.encoding().name();
+        let encoding = decoder.encoding();
         let too_many = match tolerance {
             Tolerance::None => self.replaced > 0,
-            Tolerance::OnePercent => (first || eof) && self.replaced * 100 > self.chars,
+            Tolerance::OnePercent => (first || eof) && too_damaged(self.replaced, self.chars),
         };
         if too_many {
-            return Err(SegmenterError::Undecodable { encoding, replaced: self.replaced, total: self.chars });
+            return Err(SegmenterError::Undecodable { encoding: encoding.name(), replaced: self.replaced, total: self.chars });
+        }
+        if first && tolerance == Tolerance::OnePercent && self.config.encoding.is_none() {
+            // Mojibake decodes without a single error: the first chunk's text must look Chinese.
+            check_plausible(added, encoding)?;
         }
         Ok(())
     }
@@ -443,6 +474,12 @@ impl<'c> PageStream<'c> {
             piece.end += self.pending_offset;
             if let Some(article) = piece.article_index.as_mut() {
                 *article += self.articles;
+            }
+            if piece.damaged {
+                report::warn(format_args!(
+                    "{}: piece {} is damaged: more than 1 % of its characters could not be decoded; its result is unreliable",
+                    self.page.source, piece.index
+                ));
             }
             truncate_piece(piece, self.config.max_piece_chars, &self.page.source);
         }
@@ -556,7 +593,7 @@ mod tests {
     fn stream_equals_whole(bytes: &[u8], text: &str, encoding: &'static str, path: &Path) {
         for granularity in [Granularity::Article, Granularity::Paragraph] {
             let expected = split_page_with(text, granularity);
-            let config = InputConfig::new(&[], Some(encoding.to_owned()), 1_000_000, granularity).unwrap();
+            let config = InputConfig::new(&[], Some(encoding.to_owned()), 1_000_000, false, granularity).unwrap();
             // The first chunk must hold the BOM (3 bytes); a real first chunk is 1 MiB.
             for chunk in [3, 4, 7, 64, 1000, CHUNK] {
                 let (pieces, used) = stream(bytes, chunk, &config);
@@ -570,7 +607,7 @@ mod tests {
 
     #[test]
     fn a_long_run_without_heading_is_cut_by_force() {
-        let config = InputConfig::new(&[], None, 10, Granularity::Article).unwrap();
+        let config = InputConfig::new(&[], None, 10, false, Granularity::Article).unwrap();
         let line = "高新区招商引资项目签约落地。\n".repeat(100_000);
         let (pieces, _) = stream(line.as_bytes(), 4096, &config);
         assert!(pieces.len() > 1);
@@ -580,7 +617,7 @@ mod tests {
 
     /// Streams `bytes` in chunks of `chunk` bytes; returns the number of pieces and the input error.
     fn stream_failing(bytes: &[u8], chunk: usize) -> (usize, String) {
-        let config = InputConfig::new(&[], None, 1_000_000, Granularity::Article).unwrap();
+        let config = InputConfig::new(&[], None, 1_000_000, false, Granularity::Article).unwrap();
         let mut stream = PageStream::new("page".to_owned(), &config);
         stream.chunk = chunk;
         let mut pieces = 0;

@@ -9,7 +9,7 @@ use serde::ser::{SerializeMap, Serializer};
 
 /// `split`: one piece.
 ///
-/// `{"source","encoding","index","kind","title","byline","credit","text","start","end","article_index","paragraph","section"}`
+/// `{"source","encoding","index","kind","title","byline","credit","text","start","end","article_index","paragraph","section","damaged"}`
 #[derive(Debug, Serialize)]
 pub struct PieceRecord<'a> {
     source: &'a str,
@@ -25,6 +25,7 @@ pub struct PieceRecord<'a> {
     article_index: Option<usize>,
     paragraph: Option<usize>,
     section: Option<&'a str>,
+    damaged: bool,
 }
 
 impl<'a> PieceRecord<'a> {
@@ -44,6 +45,7 @@ impl<'a> PieceRecord<'a> {
             article_index: piece.article_index,
             paragraph: piece.paragraph,
             section: piece.section.as_deref(),
+            damaged: piece.damaged,
         }
     }
 }

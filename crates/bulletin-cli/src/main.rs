@@ -37,7 +37,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Split(args) => cmd::split::run(&cmd::split::SplitConfig::new(args)?),
         Command::Segment(args) => cmd::segment::run(&cmd::segment::SegmentConfig::new(args)?),
-        Command::Train(args) => cmd::train::run(cmd::train::TrainCommand::new(args)?),
+        Command::Train(args) => cmd::train::run(cmd::train::TrainCommand::new(&args)?),
         Command::Classify(args) => cmd::classify::run(&cmd::classify::ClassifyConfig::new(args)?),
         Command::Merge(args) => cmd::merge::run(&cmd::merge::MergeConfig::new(args)?),
         Command::Calibrate(args) => cmd::calibrate::run(&cmd::calibrate::CalibrateConfig::new(args)?),

@@ -3,25 +3,35 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use bulletin_classifier::{Registry, Tagger};
+use bulletin_classifier::calibration::{CalibrationState, Uncalibrated};
+use bulletin_classifier::{DEFAULT_MODEL, Registry, Tagger};
+use bulletin_core::envelope;
 
-/// `models/default.bin` at build time: the default model, so `classify` works from any
-/// directory with nothing else installed.
-pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../../models/default.bin");
+use crate::report;
 
 /// A model file's bytes, or the embedded model's; the name for messages.
 pub fn model_bytes(path: Option<&Path>) -> Result<(std::borrow::Cow<'static, [u8]>, String)> {
     match path {
         Some(path) => {
-            let bytes = std::fs::read(path).with_context(|| format!("cannot read model {}", path.display()))?;
-            Ok((bytes.into(), format!("model {}", path.display())))
+            let name = format!("model {}", path.display());
+            // The header is checked before the payload is read: `/dev/zero` is refused at once.
+            let bytes = envelope::read_file(path).with_context(|| format!("cannot load {name}"))?;
+            Ok((bytes.into(), name))
         }
-        None => Ok((EMBEDDED_MODEL.into(), "the embedded default model".to_owned())),
+        // The library's copy of models/default.bin: `classify` works from any directory with
+        // nothing else installed.
+        None => Ok((DEFAULT_MODEL.into(), "the embedded default model".to_owned())),
     }
 }
 
 /// Loads a model and builds its text pipeline (checking that it reproduces the model's).
 pub fn load_tagger(path: Option<&Path>) -> Result<Tagger> {
     let (bytes, name) = model_bytes(path)?;
-    Tagger::from_bytes_with(&bytes, &Registry::default()).with_context(|| format!("cannot load {name}"))
+    let tagger = Tagger::from_bytes_with(&bytes, &Registry::default()).with_context(|| format!("cannot load {name}"))?;
+    if let CalibrationState::Uncalibrated(Uncalibrated::LegacyFormat) = tagger.model().calibration_state() {
+        report::note(format_args!(
+            "{name} is a version-1 file: its confidence is not calibrated (retrain it, or run `bulletin calibrate` on held-out data)"
+        ));
+    }
+    Ok(tagger)
 }

@@ -27,6 +27,7 @@ pub fn write_all(dir: &Path, predictions: &[(f64, bool)], confusion: &[Vec<u64>]
 }
 
 /// Turns a plotters drawing error into one line.
+#[expect(clippy::needless_pass_by_value, reason = "used as map_err(drawing), which passes the error by value")]
 fn drawing<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> anyhow::Error {
     anyhow::anyhow!("cannot draw the plot: {e}")
 }

@@ -288,6 +288,7 @@ fn segment_shows_normalized_text_tokens_and_features() {
     assert_eq!(at, normalized.len());
     assert!(!zone.text.is_empty());
     let _ = (&zone.byline, &zone.credit, zone.article_index, zone.paragraph, &zone.section);
+    assert!(!zone.damaged, "a clean page has no damaged piece");
 }
 
 #[test]
@@ -328,6 +329,7 @@ fn classify_jsonl_has_every_field_scores_in_taxonomy_order_and_tags_led_by_the_t
             p.source.ends_with("zone-page.txt") && p.encoding == "UTF-8" && !p.kind.is_empty() && p.start < p.end && !p.text.is_empty()
         );
         let _ = (&p.title, &p.byline, &p.credit, p.index, p.article_index, p.paragraph, &p.section);
+        assert!(!p.damaged, "a clean page has no damaged piece");
     }
     assert_eq!((pieces[1].theme.as_str(), pieces[1].theme_name.as_str()), ("investment", "招商引资"));
     assert_eq!(pieces[3].theme, "financing");
@@ -366,6 +368,7 @@ fn classify_min_confidence_abstains_to_other() {
     for p in &pieces {
         let (best, top) = p.scores.iter().max_by(|a, b| a.1.total_cmp(b.1)).map(|(t, s)| (t.as_str(), *s)).unwrap();
         assert_eq!(p.abstained, top < 0.99 && best != "other", "{p:?}");
+        assert_eq!(p.best, best, "best is the top-scoring theme, abstained or not");
         if p.abstained {
             assert_eq!((p.theme.as_str(), p.tags.as_slice()), ("other", &["other".to_owned()][..]));
             assert!((p.confidence - p.scores["other"]).abs() < 1e-12, "confidence is the reported theme's score");

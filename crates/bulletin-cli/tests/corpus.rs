@@ -104,11 +104,6 @@ impl Entry {
         format!("{}: {}", self.loc, self.id)
     }
 
-    /// Whether the record was written for corpus v2 (and so must carry `noise` and `topic`).
-    fn is_v2(&self) -> bool {
-        self.split == Split::Field || (self.split == Split::Train && !LEGACY_BATCHES.contains(&self.batch.as_str()))
-    }
-
     fn is_web(&self) -> bool {
         self.noise.as_deref() == Some("web")
     }
@@ -503,25 +498,22 @@ fn jaccard_pairs(entries: &[Entry]) -> Vec<String> {
 }
 
 /// Runs of [`RUN`] characters (whitespace removed, over title and text) found in more than
-/// [`MAX_RUN_RECORDS`] records, unless they contain an allowed phrase; web boilerplate words never
-/// count in records marked `web`. Overlapping windows shared by the same records are reported
+/// [`MAX_RUN_RECORDS`] records. Allowed phrases never count, nor do web boilerplate words in
+/// records marked `web`. Overlapping windows shared by the same records are reported
 /// once, as one longer run.
 fn repeated_runs(entries: &[Entry], allowed: &[String], boilerplate: &[String]) -> Vec<String> {
-    // In records marked `web`, each boilerplate word becomes a character of that record's own
-    // (from a private-use plane), so the word never joins a shared run: the text around it
-    // (titles in link lists, dates, site names) must still vary.
+    // Each allowed phrase, and in records marked `web` each boilerplate word, becomes a character
+    // of that record's own (from a private-use plane): the phrase never counts nor joins a shared
+    // run, while the text around it (titles in link lists, dates, site names) must still vary.
     let texts: Vec<Vec<char>> = entries
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            let squeezed = e.squeezed();
-            if !e.is_web() {
-                return squeezed;
-            }
-            let mark = char::from_u32(0xF_0000 + u32::try_from(i % 0xFFFD).unwrap_or(0)).unwrap_or('\u{FFFD}');
-            let mut text: String = squeezed.into_iter().collect();
-            for word in boilerplate {
-                text = text.replace(word.as_str(), &mark.to_string());
+            let mark = char::from_u32(0xF_0000 + u32::try_from(i % 0xFFFD).unwrap_or(0)).unwrap_or('\u{FFFD}').to_string();
+            let mut text: String = e.squeezed().into_iter().collect();
+            let words = allowed.iter().chain(boilerplate.iter().filter(|_| e.is_web()));
+            for word in words {
+                text = text.replace(word.as_str(), &mark);
             }
             text.chars().collect()
         })

@@ -150,6 +150,201 @@ fn stale_temporary_models_older_than_a_day_are_cleaned_up() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 2, 3. Decoding: a stray byte is tolerated and reported, garbage is never silent.
+
+#[derive(Debug, serde::Deserialize)]
+struct Classified {
+    encoding: String,
+    index: usize,
+    theme: String,
+    damaged: bool,
+}
+
+fn classified(out: &str) -> Vec<Classified> {
+    out.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// The repro: one byte 0xE9 inserted into a UTF-8 sample, one bad sequence into the GBK
+/// sample. Both used to be decoded as windows-1252 and classified `other`, silently.
+#[test]
+fn one_stray_byte_in_a_utf8_or_gbk_page_is_a_warning_not_mojibake() {
+    let utf8 = std::fs::read(root().join("data/samples/page-1.txt")).unwrap();
+    let gbk = std::fs::read(root().join("data/samples/gbk-page.txt")).unwrap();
+    let (mut bad_utf8, mut bad_gbk) = (utf8.clone(), gbk.clone());
+    // At a character boundary, so that the malformed sequence starts at the inserted byte.
+    let at_utf8 = (1000..utf8.len()).find(|&i| utf8[i] < 0x80 || utf8[i] >= 0xC0).unwrap();
+    bad_utf8.insert(at_utf8, 0xE9);
+    // Before a GBK lead byte, so that a whole character stays intact after it.
+    let at = (600..gbk.len()).find(|&i| gbk[i] >= 0x81 && gbk[i - 1] < 0x80).unwrap();
+    bad_gbk.insert(at, 0xFF);
+    let dir = temp_with(&[("utf8.txt", &utf8), ("bad-utf8.txt", &bad_utf8), ("gbk.txt", &gbk), ("bad-gbk.txt", &bad_gbk)]);
+    for (clean, bad, encoding, offset) in [("utf8.txt", "bad-utf8.txt", "UTF-8", at_utf8), ("gbk.txt", "bad-gbk.txt", "GBK", at)] {
+        let expected = run(&["classify", "--format", "jsonl", s(&dir.path().join(clean))]);
+        let r = run(&["classify", "--format", "jsonl", s(&dir.path().join(bad))]);
+        assert_eq!(r.code, 0, "{bad}: {}", r.err);
+        assert!(
+            r.err.contains(&format!(
+                "{}: 1 undecodable byte sequence(s) in {encoding}, the first at byte offset {offset}",
+                dir.path().join(bad).display()
+            )),
+            "{bad}: {}",
+            r.err
+        );
+        let (got, want) = (classified(&r.out), classified(&expected.out));
+        assert!(got.iter().all(|p| p.encoding == encoding && !p.damaged), "{bad}: {got:?}");
+        assert_eq!(got.iter().map(|p| &p.theme).collect::<Vec<_>>(), want.iter().map(|p| &p.theme).collect::<Vec<_>>(), "{bad}");
+        // --strict refuses it.
+        let r = run(&["split", "--strict", s(&dir.path().join(bad))]);
+        assert_eq!(r.code, 1, "{bad}: {}", r.err);
+        assert_one_error(&r, &["cannot decode", encoding, bad]);
+    }
+}
+
+#[test]
+fn gb18030_input_with_characters_outside_gbk_is_labelled_gb18030() {
+    let page = "# 𠀀字收录进展\n本报讯 高新区企业参与制定GB18030-2022标准，新增字符如𠀀、𠀁得到支持，价格100€。\n";
+    let (bytes, _, unmappable) = encoding_rs::GB18030.encode(page);
+    assert!(!unmappable);
+    let dir = temp_with(&[("gb18030.txt", &bytes)]);
+    let r = run(&["split", "--format", "jsonl", s(&dir.path().join("gb18030.txt"))]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let pieces = split_lines(&r.out);
+    assert_eq!((pieces[0].encoding.as_str(), pieces[0].title.as_deref()), ("gb18030", Some("𠀀字收录进展")));
+}
+
+#[test]
+fn mojibake_and_latin_text_are_refused_not_classified() {
+    let page = std::fs::read_to_string(root().join("data/samples/page-1.txt")).unwrap();
+    // UTF-8 read as windows-1252 and saved as UTF-8 again: valid UTF-8 without a Chinese character.
+    let (mojibake, _, _) = encoding_rs::WINDOWS_1252.decode(page.as_bytes());
+    let latin: Vec<u8> = b"Caf\xE9 cr\xE8me br\xFBl\xE9e, na\xEFve r\xE9sum\xE9. ".repeat(40);
+    let dir = temp_with(&[("mojibake.txt", mojibake.as_bytes()), ("latin1.txt", &latin)]);
+    for name in ["mojibake.txt", "latin1.txt"] {
+        let path = dir.path().join(name);
+        let r = run(&["classify", "--format", "jsonl", s(&path)]);
+        assert_eq!(r.code, 1, "{name}: {}", r.err);
+        assert!(r.out.is_empty(), "{name}: {}", r.out);
+        assert_one_error(&r, &["cannot decode", name]);
+    }
+    // Forced, a Latin encoding is trusted.
+    let r = run(&["split", "--encoding", "windows-1252", s(&dir.path().join("latin1.txt"))]);
+    assert_eq!(r.code, 0, "{}", r.err);
+}
+
+/// Garbage late in a large file stays under 1 % of the whole file but makes one article
+/// unreadable: that piece is flagged, the others are not.
+#[test]
+fn a_garbled_article_late_in_a_large_file_is_flagged_damaged_with_a_warning() {
+    let clean = std::fs::read_to_string(root().join("data/samples/page-2.txt")).unwrap();
+    let mut page = clean.repeat(30).into_bytes();
+    page.extend_from_slice("# 乱码文章\n".as_bytes());
+    page.extend(std::iter::repeat_n(0xFFu8, 400));
+    page.extend_from_slice("\n".as_bytes());
+    page.extend_from_slice(clean.as_bytes());
+    let dir = temp_with(&[("late.txt", &page)]);
+    let path = dir.path().join("late.txt");
+    let r = run(&["classify", "--format", "jsonl", s(&path)]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let pieces = classified(&r.out);
+    let damaged: Vec<usize> = pieces.iter().filter(|p| p.damaged).map(|p| p.index).collect();
+    let garbled = 30 * bulletin_segmenter::split_page(&clean).len();
+    assert_eq!(damaged, [garbled], "{}", r.err);
+    assert!(r.err.contains(&format!("warning: {}: piece {garbled} is damaged", path.display())), "{}", r.err);
+    // --strict fails the input at the garbage; what came before it stays written.
+    let r = run(&["classify", "--strict", "--format", "jsonl", s(&path)]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &["cannot decode"]);
+    assert!(classified(&r.out).iter().all(|p| !p.damaged));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Readers with a size limit.
+
+#[test]
+fn an_endless_or_overlong_jsonl_line_is_a_file_line_error() {
+    for command in ["train", "eval"] {
+        let mut args = vec![command, "--data", "/dev/zero"];
+        if command == "train" {
+            args.extend(["--out", "/tmp/never-written-by-bulletin.bin"]);
+        }
+        let r = run(&args);
+        assert_eq!(r.code, 1, "{command}: {}", r.err);
+        assert_one_error(&r, &["/dev/zero:1: a line longer than 16777216 bytes"]);
+    }
+    let good = std::fs::read_to_string(fixture("corpus/part-1.jsonl")).unwrap();
+    let long = format!("{{\"text\":\"{}\",\"labels\":[\"other\"]}}\n", "长".repeat(1000));
+    let data = format!("{good}{long}");
+    let dir = temp_with(&[("data.jsonl", data.as_bytes())]);
+    let file = dir.path().join("data.jsonl");
+    let line = good.lines().count() + 1;
+    let out = dir.path().join("m.bin");
+    let r = run(&["train", "--max-record-bytes", "2000", "--data", s(&file), "--out", s(&out)]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &[&format!("{}:{line}: a line longer than 2000 bytes", file.display()), "--max-record-bytes"]);
+    assert!(!out.exists());
+    let r = run(&["train", "--max-record-bytes", "4000", "--data", s(&file), "--out", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.err);
+}
+
+#[test]
+fn model_readers_refuse_endless_foreign_or_overlong_files_by_their_header() {
+    let mut huge = std::fs::read(tiny_model()).unwrap()[..20].to_vec();
+    huge[12..20].copy_from_slice(&(5u64 << 30).to_le_bytes());
+    let dir = temp_with(&[("huge.bin", &huge)]);
+    let huge = dir.path().join("huge.bin");
+    for (model, words) in [
+        ("/dev/zero", &["not a bulletin model"][..]),
+        ("/dev/urandom", &["not a bulletin model"]),
+        (s(&huge), &["announces a payload of 5368709120 bytes"]),
+    ] {
+        for args in [
+            vec!["classify", "--model", model, "tests/fixtures/pages/headingless.txt"],
+            vec!["inspect", model],
+            vec!["merge", s(tiny_model()), model, "--out", "/tmp/never-written-by-bulletin.bin"],
+            vec!["segment", "--model", model, "tests/fixtures/pages/headingless.txt"],
+        ] {
+            let r = run(&args);
+            assert_eq!(r.code, 1, "{args:?}: {}", r.err);
+            assert!(r.out.is_empty());
+            let mut expected = words.to_vec();
+            expected.push(model);
+            assert_one_error(&r, &expected);
+        }
+    }
+    assert!(!Path::new("/tmp/never-written-by-bulletin.bin").exists());
+}
+
+#[test]
+fn an_endless_lexicon_or_taxonomy_is_refused() {
+    let r = run(&["segment", "--dict", "/dev/zero", "tests/fixtures/pages/headingless.txt"]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &["/dev/zero", "larger than 67108864 bytes"]);
+    let r = run(&["train", "--themes", "/dev/zero", "--data", s(&fixture("corpus")), "--out", "/tmp/never-written-by-bulletin.bin"]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert_one_error(&r, &["/dev/zero", "larger than 67108864 bytes"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. --threads has an upper bound.
+
+#[test]
+fn threads_beyond_the_maximum_are_a_usage_error() {
+    for command in [
+        vec!["classify", "tests/fixtures/pages/headingless.txt"],
+        vec!["train", "--data", "/dev/null", "--out", "/tmp/never-written-by-bulletin.bin"],
+    ] {
+        let mut args = command.clone();
+        args.extend(["--threads", "100000"]);
+        let r = run(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.err);
+        assert!(r.err.contains("--threads") && r.err.contains("1..=256"), "{}", r.err);
+    }
+    let r = run(&["classify", "--format", "jsonl", "--threads", "256", "tests/fixtures/pages/headingless.txt"]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert_eq!(r.out.lines().count(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
 // 4. Old-Mac line endings.
 
 fn split_lines(out: &str) -> Vec<SplitLine> {

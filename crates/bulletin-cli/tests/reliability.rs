@@ -132,6 +132,7 @@ impl SplitLine {
             article_index: p.article_index,
             paragraph: p.paragraph,
             section: p.section.clone(),
+            damaged: p.damaged,
         }
     }
 }

@@ -11,7 +11,10 @@
 //!
 //! [`open`] checks all of it before a single payload byte is interpreted: a foreign file, a
 //! truncated one, a newer or retired format and a flipped bit each give their own
-//! [`CoreError`] variant.
+//! [`CoreError`] variant. [`read_file`] reads a model file in the same order: the header first,
+//! refused before anything else is read when its magic, version or announced length (at most
+//! [`MAX_PAYLOAD_LEN`]) is wrong, then exactly the announced payload, so `/dev/zero` or a
+//! multi-gigabyte foreign file costs 20 bytes of reading.
 //!
 //! ```
 //! use bulletin_core::envelope;
@@ -26,6 +29,9 @@
 //! assert!(envelope::open(&corrupted).is_err());
 //! ```
 
+use std::io::Read;
+use std::path::Path;
+
 use crate::CoreError;
 
 /// The four bytes every model file starts with.
@@ -37,6 +43,10 @@ pub const FORMAT_VERSION: u32 = 2;
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
 /// Size of the header in bytes.
 pub const HEADER_LEN: usize = 20;
+
+/// The largest payload a model file may announce: 4 GiB, far above any model of a real corpus
+/// (the default model's payload is a few MiB), far below what would exhaust memory by mistake.
+pub const MAX_PAYLOAD_LEN: u64 = 4 << 30;
 
 /// A checked envelope: its format version and its payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +108,49 @@ pub fn open(bytes: &[u8]) -> Result<Opened<'_>, CoreError> {
     Ok(Opened { version, payload })
 }
 
+/// Reads a model file for [`open`]: the header, checked first (magic, version, a payload length
+/// of at most [`MAX_PAYLOAD_LEN`]), then the announced payload and at most one more byte (which
+/// [`open`] reports as corruption). A file shorter than announced is read whole and reported as
+/// truncated by [`open`].
+pub fn read_file(path: &Path) -> Result<Vec<u8>, CoreError> {
+    let io = |source| CoreError::Io { path: path.to_owned(), source };
+    let file = std::fs::File::open(path).map_err(io)?;
+    read_from(file).map_err(|e| match e {
+        ReadError::Io(source) => io(source),
+        ReadError::Core(e) => e,
+    })
+}
+
+/// Why [`read_from`] failed.
+enum ReadError {
+    Io(std::io::Error),
+    Core(CoreError),
+}
+
+fn read_from(reader: impl Read) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::with_capacity(HEADER_LEN);
+    let mut reader = reader.take(HEADER_LEN as u64);
+    reader.read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    if bytes.len() < HEADER_LEN {
+        // Too short for a header: `open` says whether it is foreign or truncated.
+        return Err(ReadError::Core(open(&bytes).err().unwrap_or(CoreError::ModelMagic)));
+    }
+    let Err(err) = open(&bytes) else { return Ok(bytes) };
+    // A header alone passes only with an empty payload; otherwise `open` reports the payload as
+    // truncated, which is expected here: every other defect of the header is final.
+    if !matches!(err, CoreError::ModelTruncated { .. }) {
+        return Err(ReadError::Core(err));
+    }
+    let len = u64::from_le_bytes(bytes[12..20].try_into().unwrap_or_default());
+    if len > MAX_PAYLOAD_LEN {
+        return Err(ReadError::Core(CoreError::ModelTooLarge { len, max: MAX_PAYLOAD_LEN }));
+    }
+    let mut reader = reader.into_inner().take(len + 1);
+    bytes.try_reserve(usize::try_from(len).unwrap_or(usize::MAX).min(64 << 20)).map_err(|e| ReadError::Io(std::io::Error::other(e)))?;
+    reader.read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +174,36 @@ mod tests {
         let mut longer = good.clone();
         longer.push(0);
         assert!(matches!(open(&longer), Err(CoreError::ModelChecksum { .. })));
+    }
+
+    #[test]
+    fn read_from_stops_after_a_bad_header_and_reads_exactly_the_announced_payload() {
+        /// An endless reader that counts what it gave.
+        struct Endless<'a>(u8, &'a mut u64);
+        impl Read for Endless<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                buf.fill(self.0);
+                *self.1 += buf.len() as u64;
+                Ok(buf.len())
+            }
+        }
+        let mut given = 0;
+        let err = read_from(Endless(0, &mut given)).err().unwrap();
+        assert!(matches!(err, ReadError::Core(CoreError::ModelMagic)));
+        assert!(given <= 8192, "{given} bytes read from /dev/zero");
+        // A valid header announcing a huge payload is refused before reading it.
+        let mut header = seal(b"")[..HEADER_LEN].to_vec();
+        header[12..20].copy_from_slice(&(MAX_PAYLOAD_LEN + 1).to_le_bytes());
+        let err = read_from(header.as_slice().chain(std::io::repeat(7))).err().unwrap();
+        assert!(matches!(err, ReadError::Core(CoreError::ModelTooLarge { .. })));
+        // A good file reads back whole; trailing bytes are read one beyond, so `open` sees them.
+        let good = seal(b"payload");
+        assert_eq!(read_from(good.as_slice()).ok().unwrap(), good);
+        let read = read_from(good.as_slice().chain(std::io::repeat(1))).ok().unwrap();
+        assert_eq!(read.len(), good.len() + 1);
+        assert!(matches!(open(&read), Err(CoreError::ModelChecksum { .. })));
+        assert!(matches!(read_from(&good[..good.len() - 2]).ok().map(|b| open(&b).err()), Some(Some(CoreError::ModelTruncated { .. }))));
+        assert!(matches!(read_from(&b"BL"[..]).err(), Some(ReadError::Core(CoreError::ModelTruncated { .. }))));
     }
 
     proptest! {

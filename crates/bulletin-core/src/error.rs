@@ -49,6 +49,15 @@ pub enum CoreError {
         /// Newest version this build reads (the one it writes).
         newest: u32,
     },
+    /// The header announces a payload larger than [`MAX_PAYLOAD_LEN`](crate::envelope::MAX_PAYLOAD_LEN):
+    /// the file is not a model (or is damaged), and is not read further.
+    #[error("model file announces a payload of {len} bytes, more than the {max} bytes a model may have: it is damaged or not a model")]
+    ModelTooLarge {
+        /// The announced payload length.
+        len: u64,
+        /// The largest payload accepted.
+        max: u64,
+    },
     /// The payload does not match its checksum: the file is corrupted.
     #[error("model file is corrupted (payload CRC-32 {found:08x}, header says {expected:08x})")]
     ModelChecksum {

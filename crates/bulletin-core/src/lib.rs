@@ -67,3 +67,8 @@ mod tests {
         assert_send_sync::<CoreError>();
     };
 }
+
+/// The README's examples, compiled and run as doctests so they never drift.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -78,6 +78,10 @@ pub struct Piece {
     pub paragraph: Option<usize>,
     /// At paragraph granularity, the section heading the paragraph sits under, if any.
     pub section: Option<String>,
+    /// More than 1 % of the characters of the title and text are U+FFFD, replacements of bytes
+    /// that did not decode: the piece is garbled and its classification unreliable.
+    #[serde(default)]
+    pub damaged: bool,
 }
 
 impl Piece {
@@ -96,6 +100,7 @@ impl Piece {
             article_index: None,
             paragraph: None,
             section: None,
+            damaged: false,
         }
     }
 }

@@ -1,9 +1,9 @@
-//! Bytes to text: BOM, UTF-16 and charset detection.
+//! Bytes to text: BOM, UTF-16 and the encodings a Chinese bulletin can be in.
 //!
 //! Order of evidence, strongest first:
 //!
-//! 1. a forced WHATWG label (`gbk`, `big5`, `utf-16le`, …): used as is, a BOM of that encoding is
-//!    removed, and a single malformed sequence is an error;
+//! 1. a forced WHATWG label (`gbk`, `big5`, `utf-16le`, even `windows-1252`, …): used as is, a
+//!    BOM of that encoding is removed, and a single malformed sequence is an error;
 //! 2. a byte-order mark (UTF-8, UTF-16LE, UTF-16BE): removed and obeyed;
 //! 3. NUL bytes: in text they only come from UTF-16 code units of ASCII characters (`\n`, digits,
 //!    `#`, spaces), so they sit on odd positions (little endian) or even ones (big endian). When
@@ -12,15 +12,26 @@
 //!    are NUL and a strict UTF-16 trial decode gives text without stray control characters, the
 //!    input is BOM-less UTF-16; any other NUL byte makes the input [`BinaryInput`]. (A purely
 //!    Chinese UTF-16 text without BOM, newline or digit has no NUL bytes and is not recognised.)
-//! 4. valid UTF-8;
-//! 5. chardetng's guess over the whole input (GBK, Big5, …), decoded by `encoding_rs`; more than
-//!    1 % replaced characters is [`Undecodable`].
+//! 4. UTF-8, when at most 1 % of the characters it decodes are replacements (a stray byte in a
+//!    UTF-8 page does not make it something else);
+//! 5. otherwise GB18030 (labelled `GBK` unless it holds four-byte sequences, i.e. characters
+//!    outside GBK) or Big5: the one with fewer malformed sequences, chardetng's statistics
+//!    deciding between the two when it names one of them (Big5 text is nearly always valid GBK
+//!    too). A Latin single-byte encoding, which decodes nearly any bytes into mojibake, is never
+//!    chosen unless forced.
+//!
+//! A detected encoding tolerates a few malformed sequences, each replaced by U+FFFD and counted
+//! in [`Decoded::replaced`] with the first one's byte offset: the text is [`Undecodable`] when
+//! more than 1 % of its characters are replacements ([`too_damaged`]). It is [`Implausible`] when
+//! its non-ASCII characters are mostly not CJK characters, CJK punctuation or full-width forms
+//! ([`check_plausible`]): what a wrong decoding (mojibake) looks like.
 //!
 //! [`BinaryInput`]: SegmenterError::BinaryInput
 //! [`Undecodable`]: SegmenterError::Undecodable
+//! [`Implausible`]: SegmenterError::Implausible
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
-use encoding_rs::{DecoderResult, Encoding, UTF_8, UTF_16BE, UTF_16LE};
+use encoding_rs::{BIG5, DecoderResult, Encoding, GB18030, GBK, UTF_8, UTF_16BE, UTF_16LE};
 
 use crate::SegmenterError;
 
@@ -35,6 +46,10 @@ pub struct Decoded {
     pub encoding: &'static str,
     /// Whether the input started with a byte-order mark (removed from `text`).
     pub had_bom: bool,
+    /// Malformed byte sequences replaced by U+FFFD (tolerated: at most 1 % of the characters).
+    pub replaced: usize,
+    /// Byte offset in the input of the first malformed sequence, when there is one.
+    pub first_replaced_at: Option<usize>,
 }
 
 /// Decodes a page. `forced` is a WHATWG encoding label that overrides detection.
@@ -63,7 +78,11 @@ pub fn decode(bytes: &[u8], forced: Option<&str>) -> Result<Decoded, SegmenterEr
         reject_nul(rest, detection.bom_len)?;
     }
     let tolerance = if detection.strict { Tolerance::None } else { Tolerance::OnePercent };
-    decode_checked(detection.encoding, rest, detection.bom_len > 0, tolerance)
+    let decoded = decode_checked(detection.encoding, rest, detection.bom_len, tolerance)?;
+    if !detection.strict {
+        check_plausible(&decoded.text, detection.encoding)?;
+    }
+    Ok(decoded)
 }
 
 /// How an input is to be decoded, decided by [`detect_encoding`] from its first bytes.
@@ -110,16 +129,136 @@ pub fn detect_encoding(prefix: &[u8], eof: bool, forced: Option<&'static Encodin
     }
     match std::str::from_utf8(prefix) {
         // Valid UTF-8, possibly cut inside its last character (by the end of a chunk, a truncated
-        // download, `head -c`): chardetng would see the broken tail and rule UTF-8 out.
+        // download, `head -c`).
         Ok(_) => return detected(UTF_8),
         Err(e) if e.error_len().is_none() => return detected(UTF_8),
         Err(_) => {}
     }
+    detected(best_chinese_encoding(prefix, eof))
+}
+
+/// The encoding of a prefix that is not valid UTF-8 (see the module docs, rules 4 and 5).
+fn best_chinese_encoding(prefix: &[u8], eof: bool) -> &'static Encoding {
+    let utf8 = trial_decode(UTF_8, prefix, eof);
+    if !too_damaged(utf8.replaced, utf8.chars) {
+        return UTF_8;
+    }
+    let gb = trial_decode(GB18030, prefix, eof);
+    let big5 = trial_decode(BIG5, prefix, eof);
     let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
     // Not `last` unless it is: a character cut by the end of the chunk must not count against
-    // the right encoding (it would make GBK lose to windows-1252).
+    // the right encoding.
     detector.feed(prefix, eof);
-    detected(detector.guess(None, Utf8Detection::Allow))
+    let statistics = detector.guess(None, Utf8Detection::Deny);
+    let chinese = if statistics == BIG5 && big5.replaced <= gb.replaced {
+        BIG5
+    } else if (statistics == GBK || statistics == GB18030) && gb.replaced <= big5.replaced {
+        GB18030
+    } else if big5.replaced < gb.replaced {
+        BIG5
+    } else {
+        GB18030
+    };
+    // UTF-8 with too many errors still wins over a Chinese encoding that does worse, so that
+    // the error names the likeliest encoding.
+    let best = if chinese == BIG5 { &big5 } else { &gb };
+    if utf8.replaced * best.chars < best.replaced * utf8.chars {
+        return UTF_8;
+    }
+    if chinese == GB18030 && !has_four_byte_gb18030(prefix) { GBK } else { chinese }
+}
+
+/// What decoding a prefix gave: malformed sequences and characters.
+struct Trial {
+    replaced: usize,
+    chars: usize,
+}
+
+fn trial_decode(encoding: &'static Encoding, bytes: &[u8], eof: bool) -> Trial {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut buffer = [0u8; 4096];
+    let (mut replaced, mut chars) = (0, 0);
+    let mut rest = bytes;
+    loop {
+        let (result, read, written) = decoder.decode_to_utf8_without_replacement(rest, &mut buffer, eof);
+        rest = rest.get(read..).unwrap_or_default();
+        chars += std::str::from_utf8(buffer.get(..written).unwrap_or_default()).map_or(written, |s| s.chars().count());
+        match result {
+            DecoderResult::InputEmpty => break,
+            DecoderResult::OutputFull => {}
+            DecoderResult::Malformed(..) => {
+                replaced += 1;
+                chars += 1;
+            }
+        }
+    }
+    Trial { replaced, chars }
+}
+
+/// Whether GB18030 bytes hold a four-byte sequence (a character outside GBK).
+fn has_four_byte_gb18030(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match (b, bytes.get(i + 1)) {
+            (0x81..=0xFE, Some(0x30..=0x39)) => return true,
+            (0x81..=0xFE, Some(_)) => i += 2,
+            _ => i += 1,
+        }
+    }
+    false
+}
+
+/// The share of replacement characters beyond which a text, or one piece of it, is damaged.
+pub const MAX_REPLACED_PERCENT: usize = 1;
+
+/// Whether `replaced` replacement characters among `total` characters are more than
+/// [`MAX_REPLACED_PERCENT`] of them.
+#[must_use]
+pub fn too_damaged(replaced: usize, total: usize) -> bool {
+    replaced.saturating_mul(100) > total.saturating_mul(MAX_REPLACED_PERCENT)
+}
+
+/// Fewest non-ASCII characters on which [`check_plausible`] judges a text.
+const PLAUSIBLE_MIN_CHARS: usize = 32;
+
+/// Checks that a decoded text looks like Chinese (or ASCII) text: when it has at least 32
+/// non-ASCII characters, at least half of them must be CJK characters (also kana and hangul),
+/// CJK or general punctuation, full-width forms, common symbols (`·`, `°`, `×`, `①`, `■`, `℃`)
+/// or whitespace. Mojibake (UTF-8 read as a Latin encoding, a wrong byte-order mark) fails.
+pub fn check_plausible(text: &str, encoding: &'static Encoding) -> Result<(), SegmenterError> {
+    let (mut non_ascii, mut plausible) = (0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_ascii() && *c != '\u{FFFD}') {
+        non_ascii += 1;
+        plausible += usize::from(is_plausible(c));
+    }
+    if non_ascii >= PLAUSIBLE_MIN_CHARS && plausible * 2 < non_ascii {
+        return Err(SegmenterError::Implausible { encoding: encoding.name(), plausible: plausible * 100 / non_ascii });
+    }
+    Ok(())
+}
+
+/// A non-ASCII character that Chinese text is made of.
+fn is_plausible(c: char) -> bool {
+    matches!(u32::from(c),
+        0x3000..=0x303F // CJK symbols and punctuation
+        | 0x3040..=0x30FF // kana
+        | 0x3100..=0x312F // bopomofo
+        | 0x3200..=0x33FF // enclosed CJK, CJK compatibility
+        | 0x3400..=0x4DBF // extension A
+        | 0x4E00..=0x9FFF // unified ideographs
+        | 0xAC00..=0xD7AF // hangul
+        | 0xF900..=0xFAFF // compatibility ideographs
+        | 0xFE30..=0xFE4F // CJK compatibility forms
+        | 0xFF00..=0xFFEF // half-width and full-width forms
+        | 0x20000..=0x3FFFF // extensions B and later
+        | 0x2000..=0x206F // general punctuation (“” … — ‰)
+        | 0x2100..=0x218F // letterlike and number forms (℃ № Ⅰ)
+        | 0x2190..=0x21FF // arrows
+        | 0x2460..=0x24FF // enclosed alphanumerics (①)
+        | 0x2500..=0x25FF // box drawing, geometric shapes (■ ●)
+        | 0x2600..=0x26FF // symbols (★)
+        | 0xA0 | 0xB0 | 0xB1 | 0xB7 | 0xD7 | 0xF7 | 0xFEFF)
+        || c.is_whitespace()
 }
 
 /// Whether `encoding` is UTF-16 (whose text legitimately holds NUL bytes).
@@ -172,21 +311,25 @@ enum Tolerance {
     OnePercent,
 }
 
-/// Decodes `bytes` with `encoding`, counting malformed sequences.
-fn decode_checked(encoding: &'static Encoding, bytes: &[u8], had_bom: bool, tolerance: Tolerance) -> Result<Decoded, SegmenterError> {
+/// Decodes `bytes` (which follow a BOM of `bom_len` bytes) with `encoding`, counting malformed
+/// sequences.
+fn decode_checked(encoding: &'static Encoding, bytes: &[u8], bom_len: usize, tolerance: Tolerance) -> Result<Decoded, SegmenterError> {
     let mut decoder = encoding.new_decoder_without_bom_handling();
     let capacity = decoder.max_utf8_buffer_length_without_replacement(bytes.len()).unwrap_or(bytes.len()).max(4);
     let mut text = String::with_capacity(capacity);
     let mut replaced = 0usize;
+    let mut first_replaced_at = None;
     let mut rest = bytes;
     loop {
         let (result, read) = decoder.decode_to_string_without_replacement(rest, &mut text, true);
+        let consumed = bytes.len() - rest.len() + read;
         rest = rest.get(read..).unwrap_or_default();
         match result {
             DecoderResult::InputEmpty => break,
             DecoderResult::OutputFull => text.reserve(rest.len().saturating_mul(3).max(16)),
-            DecoderResult::Malformed(..) => {
+            DecoderResult::Malformed(bad, after) => {
                 replaced += 1;
+                first_replaced_at.get_or_insert(bom_len + consumed.saturating_sub(usize::from(bad) + usize::from(after)));
                 text.push('\u{FFFD}');
             }
         }
@@ -195,13 +338,13 @@ fn decode_checked(encoding: &'static Encoding, bytes: &[u8], had_bom: bool, tole
         let total = text.chars().count();
         let too_many = match tolerance {
             Tolerance::None => true,
-            Tolerance::OnePercent => replaced * 100 > total,
+            Tolerance::OnePercent => too_damaged(replaced, total),
         };
         if too_many {
             return Err(SegmenterError::Undecodable { encoding: encoding.name(), replaced, total });
         }
     }
-    Ok(Decoded { text, encoding: encoding.name(), had_bom })
+    Ok(Decoded { text, encoding: encoding.name(), had_bom: bom_len > 0, replaced, first_replaced_at })
 }
 
 #[cfg(test)]
@@ -299,6 +442,67 @@ mod tests {
         long.push(0xFF);
         assert!(decode(&long, None).unwrap().text.ends_with('\u{FFFD}'));
         assert!(decode(&long, Some("utf-8")).is_err());
+    }
+
+    /// Regression: one stray byte in a UTF-8 page made chardetng pick windows-1252, which
+    /// turned every character into mojibake without an error.
+    #[test]
+    fn a_stray_byte_in_utf8_is_tolerated_and_reported() {
+        let page = PAGE.repeat(10);
+        let at = page.find('本').unwrap();
+        let mut bytes = page.as_bytes().to_vec();
+        bytes.insert(at, 0xE9);
+        let d = decode(&bytes, None).unwrap();
+        assert_eq!((d.encoding, d.replaced, d.first_replaced_at), ("UTF-8", 1, Some(at)));
+        assert_eq!(d.text.replacen('\u{FFFD}', "", 1), page);
+    }
+
+    #[test]
+    fn a_bad_sequence_in_gbk_is_tolerated_and_reported() {
+        let page = PAGE.repeat(10);
+        let (gbk, _, _) = encoding_rs::GBK.encode(&page);
+        let mut bytes = gbk.into_owned();
+        let at = bytes.len() / 2 + 1; // a byte pair boundary is not needed: the decoder resyncs
+        bytes.splice(at..at, [0xFF]);
+        let d = decode(&bytes, None).unwrap();
+        assert_eq!((d.encoding, d.replaced, d.first_replaced_at), ("GBK", 1, Some(at)), "{}", d.text);
+        assert!(d.text.contains("高新区招商引资开门红"));
+    }
+
+    #[test]
+    fn gb18030_with_characters_outside_gbk_is_labelled_gb18030() {
+        // 𠀀 (U+20000) and € are four-byte sequences in GB18030.
+        let page = format!("{PAGE}# 𠀀字与欧元符号\n价格为100€。\n");
+        let (bytes, _, unmappable) = encoding_rs::GB18030.encode(&page);
+        assert!(!unmappable);
+        let d = decode(&bytes, None).unwrap();
+        assert_eq!((d.text.as_str(), d.encoding, d.replaced), (page.as_str(), "gb18030", 0));
+        // GBK's decoder is GB18030's (WHATWG): a page labelled GBK decodes four-byte sequences too.
+        assert_eq!(encoding_rs::GBK.decode_without_bom_handling(&bytes).0, page);
+    }
+
+    #[test]
+    fn latin_encodings_are_never_guessed() {
+        // High bytes that windows-1252 decodes to letters, GBK and Big5 to errors or nonsense.
+        let bytes: Vec<u8> = b"Caf\xE9 cr\xE8me br\xFBl\xE9e, na\xEFve r\xE9sum\xE9. ".repeat(20);
+        let err = decode(&bytes, None).unwrap_err();
+        assert!(matches!(err, SegmenterError::Undecodable { .. } | SegmenterError::Implausible { .. }), "{err}");
+        // Forcing it is allowed, and then it is trusted.
+        assert!(decode(&bytes, Some("windows-1252")).unwrap().text.starts_with("Café crème"));
+    }
+
+    #[test]
+    fn mojibake_is_implausible() {
+        // UTF-8 Chinese read as windows-1252 and saved again as UTF-8: valid UTF-8, no Chinese.
+        let page = PAGE.repeat(3);
+        let (mojibake, _, _) = encoding_rs::WINDOWS_1252.decode(page.as_bytes());
+        let err = decode(mojibake.as_bytes(), None).unwrap_err();
+        assert!(matches!(err, SegmenterError::Implausible { encoding: "UTF-8", .. }), "{err}");
+        assert!(err.to_string().contains("does not look like Chinese text"), "{err}");
+        // Short or ASCII-heavy text is not judged; forcing skips the check.
+        assert!(decode("Zürich café".as_bytes(), None).is_ok());
+        assert!(decode(mojibake.as_bytes(), Some("utf-8")).is_ok());
+        assert!(check_plausible(&PAGE.repeat(3), UTF_8).is_ok());
     }
 
     proptest::proptest! {

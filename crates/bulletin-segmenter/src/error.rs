@@ -29,6 +29,17 @@ pub enum SegmenterError {
         /// Characters in the decoded text, replacements included.
         total: usize,
     },
+    /// The decoded text does not look like Chinese text: most of its non-ASCII characters are
+    /// neither CJK characters nor CJK punctuation (what a wrong decoding looks like).
+    #[error(
+        "input does not look like Chinese text in {encoding}: only {plausible} % of its non-ASCII characters are CJK characters or punctuation; if the encoding is right, force it"
+    )]
+    Implausible {
+        /// The encoding tried (`encoding_rs` name).
+        encoding: &'static str,
+        /// Percentage of the non-ASCII characters that are CJK characters or punctuation.
+        plausible: usize,
+    },
     /// A lexicon line (or, for the entries of
     /// [`SegmentSettings::user_lexicon`](bulletin_core::SegmentSettings), an entry counted from 1)
     /// that is not a valid `word freq [tag]` entry.

@@ -51,7 +51,7 @@ mod segment;
 mod split;
 
 pub use clean::is_web_boilerplate;
-pub use decode::{Decoded, Detection, decode, detect_encoding, is_utf16};
+pub use decode::{Decoded, Detection, MAX_REPLACED_PERCENT, check_plausible, decode, detect_encoding, is_utf16, too_damaged};
 pub use error::{LexiconProblem, SegmenterError};
 pub use lexicon::{DOMAIN_LEXICON, parse_lexicon};
 pub use segment::{
@@ -68,3 +68,8 @@ const _: () = {
     assert_send_sync::<SegmenterError>();
     assert_send_sync::<LexiconProblem>();
 };
+
+/// The README's examples, compiled and run as doctests so they never drift.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -35,6 +35,7 @@
 
 use bulletin_core::{Granularity, Piece, PieceKind};
 
+use crate::decode::too_damaged;
 use crate::segment::is_cjk;
 
 /// Splits a page into articles and captions ([`Granularity::Article`]).
@@ -60,6 +61,9 @@ pub fn split_page(text: &str) -> Vec<Piece> {
 
 /// Splits a page into pieces of the given granularity.
 ///
+/// A piece whose title and text are more than 1 % U+FFFD (bytes that did not decode) is marked
+/// [`damaged`](Piece::damaged).
+///
 /// At [`Granularity::Paragraph`] every paragraph of every article and caption is a piece, with
 /// `article_index` (the parent's index at article granularity), `paragraph` (its number within
 /// the parent), the parent's `kind`, `title`, `byline` and `credit`, and the `section` it sits
@@ -68,6 +72,21 @@ pub fn split_page(text: &str) -> Vec<Piece> {
 #[must_use]
 pub fn split_page_with(text: &str, granularity: Granularity) -> Vec<Piece> {
     let drafts = build_drafts(text);
+    let mut pieces = pieces_of(drafts, granularity);
+    // One scan of the page; pieces are counted only when it holds a replacement at all.
+    if text.contains('\u{FFFD}') {
+        for piece in &mut pieces {
+            let title = piece.title.as_deref().unwrap_or_default();
+            let count = |s: &str| s.chars().fold((0, 0), |(r, n), c| (r + usize::from(c == '\u{FFFD}'), n + 1));
+            let (title_replaced, title_chars) = count(title);
+            let (text_replaced, text_chars) = count(&piece.text);
+            piece.damaged = too_damaged(title_replaced + text_replaced, title_chars + text_chars);
+        }
+    }
+    pieces
+}
+
+fn pieces_of(drafts: Vec<Draft>, granularity: Granularity) -> Vec<Piece> {
     match granularity {
         Granularity::Article => drafts.into_iter().enumerate().map(|(index, draft)| draft.into_article(index)).collect(),
         Granularity::Paragraph => {
@@ -565,6 +584,18 @@ mod tests {
         let unix = split_page(&page.replace('\r', "\n"));
         assert_eq!(pieces.iter().map(|p| (p.start, p.end)).collect::<Vec<_>>(), unix.iter().map(|p| (p.start, p.end)).collect::<Vec<_>>());
         assert_eq!(raw_lines("a\r\nb\rc\n").collect::<Vec<_>>(), [("a", 2), ("b", 1), ("c", 1), ("", 0)]);
+    }
+
+    #[test]
+    fn a_piece_with_more_than_one_percent_replacements_is_damaged() {
+        let clean = "正文".repeat(100); // 200 chars
+        let page = format!(
+            "# 好\n{clean}\n# 两处\n{clean}\u{FFFD}\u{FFFD}\n# 三处\n{clean}\u{FFFD}\u{FFFD}\u{FFFD}\n# \u{FFFD}\u{FFFD}\u{FFFD}\n"
+        );
+        let damaged = |g| split_page_with(&page, g).iter().map(|p| p.damaged).collect::<Vec<_>>();
+        // 2 of 204 chars is under 1 %, 3 of 205 over it; a title counts too.
+        assert_eq!(damaged(Granularity::Article), [false, false, true, true]);
+        assert_eq!(damaged(Granularity::Paragraph), [false, false, true]);
     }
 
     #[test]

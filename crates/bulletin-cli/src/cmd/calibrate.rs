@@ -32,7 +32,7 @@ pub struct CalibrateConfig {
 impl CalibrateConfig {
     /// Validates the parsed arguments.
     pub fn new(args: CalibrateArgs) -> Result<Self> {
-        if args.none == !args.data.is_empty() {
+        if args.none != args.data.is_empty() {
             bail!("give either --data (held-out labelled records to fit on) or --none (remove the calibration)");
         }
         // The model and the data are refused as the output (`--out` equal to `--model` would

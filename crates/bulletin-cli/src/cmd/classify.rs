@@ -80,7 +80,7 @@ impl ClassifyConfig {
         }
         Ok(Self {
             sort_by_confidence,
-            input: InputConfig::new(&args.input.files, args.input.encoding, args.input.max_piece_chars, granularity)?,
+            input: InputConfig::new(&args.input.files, args.input.encoding, args.input.max_piece_chars, args.input.strict, granularity)?,
             format: args.input.format,
             model: args.model,
             options: TagOptions::default().with_min_confidence(args.min_confidence).with_explain(args.explain),

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use bulletin_classifier::calibration::Reliability;
 use bulletin_classifier::metrics::{Confusion, TagCounts, ThemeScores};
-use bulletin_classifier::{Registry, TagOptions, Tagger, TrainConfig, Trainer};
+use bulletin_classifier::{PieceShape, Registry, TagOptions, Tagger, TrainConfig, Trainer};
 use bulletin_core::{Granularity, Record, Taxonomy};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -37,6 +37,8 @@ pub struct EvalConfig {
     pub folds: Option<(usize, u64, TrainConfig)>,
     /// Where to write the SVG plots.
     pub plot: Option<PathBuf>,
+    /// The longest JSON line accepted.
+    pub max_record_bytes: usize,
 }
 
 impl EvalConfig {
@@ -56,6 +58,7 @@ impl EvalConfig {
             format: args.format,
             folds,
             plot: args.plot,
+            max_record_bytes: usize::try_from(args.max_record_bytes).unwrap_or(usize::MAX),
         })
     }
 }
@@ -70,7 +73,8 @@ struct Unit<'a> {
     noise: &'a str,
     title: &'a str,
     text: &'a str,
-    article: bool,
+    /// An article scored by its paragraphs, or one passage.
+    shape: PieceShape,
     truth: Vec<usize>,
 }
 
@@ -89,7 +93,7 @@ fn units<'a>(items: &'a [Item], granularity: Granularity, taxonomy: &Taxonomy) -
                 noise: noise(&r.noise),
                 title: &r.title,
                 text: &r.text,
-                article: true,
+                shape: PieceShape::Article,
                 truth: resolve(&r.labels),
             }),
             (Item::Article(r), Granularity::Paragraph) => {
@@ -102,7 +106,7 @@ fn units<'a>(items: &'a [Item], granularity: Granularity, taxonomy: &Taxonomy) -
                         noise: noise(&r.noise),
                         title: "",
                         text: p,
-                        article: false,
+                        shape: PieceShape::Passage,
                         truth: resolve(labels),
                     });
                 }
@@ -114,7 +118,7 @@ fn units<'a>(items: &'a [Item], granularity: Granularity, taxonomy: &Taxonomy) -
                 noise: noise(&r.noise),
                 title: "",
                 text: &r.text,
-                article: false,
+                shape: PieceShape::Passage,
                 truth: resolve(&r.labels),
             }),
             (Item::Paragraph(_), Granularity::Article) => {}
@@ -186,7 +190,7 @@ impl Tally {
 fn evaluate(tagger: &Tagger, units: &[Unit<'_>]) -> Tally {
     let taxonomy = tagger.model().taxonomy();
     let n = taxonomy.len();
-    let predictions: Vec<_> = units.par_iter().map(|u| tagger.predict(u.title, u.text, u.article, TagOptions::default())).collect();
+    let predictions: Vec<_> = units.par_iter().map(|u| tagger.predict(u.title, u.text, u.shape, TagOptions::default())).collect();
     let id = |t: usize| taxonomy.theme(t).map_or("?", |t| t.id()).to_owned();
     let mut tally = Tally::new(n);
     for (unit, p) in units.iter().zip(&predictions) {
@@ -302,7 +306,7 @@ pub fn run(config: &EvalConfig) -> Result<ExitCode> {
 
 fn read_items(config: &EvalConfig, taxonomy: &Taxonomy) -> Result<Vec<Item>> {
     let mut items = Vec::new();
-    let mut reader = RecordReader::new(taxonomy, false, true);
+    let mut reader = RecordReader::new(taxonomy, false, true).with_max_record_bytes(config.max_record_bytes);
     reader.read_files(&config.files, |item, _| {
         items.push(item);
         Ok(())

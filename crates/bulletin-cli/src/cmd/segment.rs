@@ -33,7 +33,7 @@ impl SegmentConfig {
     pub fn new(args: SegmentArgs) -> Result<Self> {
         let granularity = super::granularity(args.granularity);
         Ok(Self {
-            input: InputConfig::new(&args.input.files, args.input.encoding, args.input.max_piece_chars, granularity)?,
+            input: InputConfig::new(&args.input.files, args.input.encoding, args.input.max_piece_chars, args.input.strict, granularity)?,
             format: args.input.format,
             model: args.model,
             dicts: args.dict,

@@ -26,7 +26,7 @@ impl SplitConfig {
     pub fn new(args: SplitArgs) -> Result<Self> {
         let granularity = super::granularity(args.granularity);
         Ok(Self {
-            input: InputConfig::new(&args.input.files, args.input.encoding, args.input.max_piece_chars, granularity)?,
+            input: InputConfig::new(&args.input.files, args.input.encoding, args.input.max_piece_chars, args.input.strict, granularity)?,
             format: args.input.format,
         })
     }

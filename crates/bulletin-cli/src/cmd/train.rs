@@ -28,6 +28,8 @@ pub struct TrainCommand {
     pub out: OutFile,
     /// Make defective lines fatal.
     pub strict: bool,
+    /// The longest JSON line accepted.
+    pub max_record_bytes: usize,
     /// The training configuration.
     pub config: TrainConfig,
     /// Worker threads (0: one per core).
@@ -36,7 +38,7 @@ pub struct TrainCommand {
 
 impl TrainCommand {
     /// Validates the parsed arguments.
-    pub fn new(args: TrainArgs) -> Result<Self> {
+    pub fn new(args: &TrainArgs) -> Result<Self> {
         let mut config = training_config(&args.training, args.granularity)?;
         config.calibration = match args.calibration {
             CalibrationArg::Auto => CalibrationMode::Auto,
@@ -47,7 +49,8 @@ impl TrainCommand {
         // Every input (data files and directories, themes, lexicons) is refused as the output.
         let inputs: Vec<&Path> = args.data.iter().chain(&args.training.themes).chain(&args.training.dict).map(PathBuf::as_path).collect();
         let out = OutFile::new(&args.out, &inputs).context("invalid --out")?;
-        Ok(Self { files: data::expand_paths(&args.data)?, out, strict: args.strict, config, threads })
+        let max_record_bytes = usize::try_from(args.max_record_bytes).unwrap_or(usize::MAX);
+        Ok(Self { files: data::expand_paths(&args.data)?, out, strict: args.strict, max_record_bytes, config, threads })
     }
 }
 
@@ -64,7 +67,8 @@ pub fn train_granularity(arg: TrainGranularityArg) -> TrainGranularity {
 pub fn training_config(args: &TrainingArgs, granularity: TrainGranularityArg) -> Result<TrainConfig> {
     let mut config = TrainConfig::default();
     if let Some(path) = &args.themes {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text =
+            String::from_utf8(crate::input::read_file(path)?).map_err(|_| anyhow!("{}: a taxonomy must be UTF-8", path.display()))?;
         config.taxonomy = Taxonomy::from_toml(&text).with_context(|| path.display().to_string())?;
     }
     Registry::default().get(&args.classifier)?;
@@ -106,7 +110,10 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
     // first fatal error, after the batches before it, so messages come out as from a serial loop.
     let (read, skipped) = std::thread::scope(|scope| -> Result<(u64, u64)> {
         let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Record>>(BATCHES_AHEAD);
-        let reader = scope.spawn(|| read_batches(&command.files, &taxonomy, command.strict, progress.as_ref(), sender));
+        let reader = scope.spawn(|| {
+            let reader = RecordReader::new(&taxonomy, command.strict, false).with_max_record_bytes(command.max_record_bytes);
+            read_batches(&command.files, reader, progress.as_ref(), sender)
+        });
         for batch in batches {
             // Returning drops `batches`: the reader's next send fails and it stops.
             trainer.add_records(&batch).context("training failed")?;
@@ -153,16 +160,14 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
-/// Reads `files` into batches of [`BATCH`] records sent to `sender`; returns the records read
+/// Reads `files` with `reader` into batches of [`BATCH`] records sent to `sender`; returns the records read
 /// and the lines skipped. Stops early, without error, when the receiver is gone.
 fn read_batches(
     files: &[PathBuf],
-    taxonomy: &Taxonomy,
-    strict: bool,
+    mut reader: RecordReader<'_>,
     progress: Option<&ProgressBar>,
     sender: SyncSender<Vec<Record>>,
 ) -> Result<(u64, u64)> {
-    let mut reader = RecordReader::new(taxonomy, strict, false);
     let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
     let mut done_bytes = 0u64;
     let mut trainer_gone = false;

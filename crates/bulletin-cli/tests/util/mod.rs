@@ -68,6 +68,7 @@ macro_rules! piece_line {
             $vis article_index: Option<usize>,
             $vis paragraph: Option<usize>,
             $vis section: Option<String>,
+            $vis damaged: bool,
             $($vis $field: $ty,)*
         }
     };
