@@ -4,7 +4,7 @@ side with `bulletin` on the same data, folds and granularities (issue 14, sectio
 
 Install:  pip install jieba scikit-learn zhconv
 Run:      python3 bench/compare_sklearn.py [--bulletin target/release/bulletin] [--model FILE]
-          [--folds 5] [--seed 42] [--json]
+          [--folds 5] [--seed 42] [--json]      # peer vs bulletin: CV, field batch, data/test
           python3 bench/compare_sklearn.py --throughput FILE     # speed only (bench/throughput.sh)
 
 The peer, exactly:
@@ -171,17 +171,17 @@ def rows(report, key):
     return {r["form"]: {"pieces": r["pieces"], "macro_f1": r["macro_f1"]} for r in report[key]}
 
 
-def ours(binary, model, k, seed, field_dirs):
+def ours(binary, model, k, seed, held_out):
     model_args = ["--model", model] if model else []
-    out = {"cv": {}, "field": {}}
+    out = {"cv": {}, **{name: {} for name in held_out}}
     for level in LEVELS:
         r = bulletin_eval(binary, ["--folds", str(k), "--seed", str(seed), "--data", "data/train", "--granularity", level])
         out["cv"][level] = {"mean": r["macro_f1"]["mean"], "std": r["macro_f1"]["std_dev"], "folds": [f["macro_f1"] for f in r["per_fold"]],
                             "form": rows(r, "per_form"), "script": rows(r, "per_script"), "noise": rows(r, "per_noise")}
-        if field_dirs:
-            r = bulletin_eval(binary, model_args + ["--data", *field_dirs, "--granularity", level])
-            out["field"][level] = {"macro_f1": r["macro_f1"], "pieces": r["pieces"],
-                                   "form": rows(r, "per_form"), "script": rows(r, "per_script"), "noise": rows(r, "per_noise")}
+        for name, folder in held_out.items():
+            r = bulletin_eval(binary, model_args + ["--data", folder, "--granularity", level])
+            out[name][level] = {"macro_f1": r["macro_f1"], "pieces": r["pieces"],
+                                "form": rows(r, "per_form"), "script": rows(r, "per_script"), "noise": rows(r, "per_noise")}
     return out
 
 
@@ -224,6 +224,7 @@ def main():
     train = load(sorted(glob.glob(os.path.join(ROOT, "data/train/*.jsonl"))))
     field_files = sorted(glob.glob(os.path.join(ROOT, "data/field/*.jsonl")))
     field = load(field_files)
+    test = load(sorted(glob.glob(os.path.join(ROOT, "data/test/*.jsonl"))))
     fa = folds(train, args.folds, args.seed)
     report = {"peer": {}, "folds": args.folds, "seed": args.seed, "field_files": [os.path.relpath(f, ROOT) for f in field_files]}
     for kind in ("MultinomialNB", "ComplementNB"):
@@ -234,9 +235,12 @@ def main():
         entry = {"alpha": alpha, "alpha_grid": {str(a): {l: grid[a][l]["mean"] for l in LEVELS} for a in ALPHAS}, "cv": grid[alpha]}
         if field:
             entry["field"] = peer_field(kind, alpha, tok, train, field)
+        if test:
+            entry["test"] = peer_field(kind, alpha, tok, train, test)
         report["peer"][kind] = entry
     if not args.no_bulletin:
-        report["bulletin"] = ours(args.bulletin, args.model, args.folds, args.seed, ["data/field"] if field else [])
+        held_out = {name: f"data/{name}" for name, recs in (("field", field), ("test", test)) if recs}
+        report["bulletin"] = ours(args.bulletin, args.model, args.folds, args.seed, held_out)
 
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
@@ -252,6 +256,7 @@ def print_report(report):
     for kind, e in report["peer"].items():
         systems.append((f"{kind} (alpha {e['alpha']:g})", e))
     cols = [("cv", l) for l in LEVELS] + ([("field", l) for l in LEVELS] if report["field_files"] else [])
+    test_cols = [("test", l) for l in LEVELS if any("test" in e for _, e in systems)]
 
     def value(e, where, level):
         v = e.get(where, {}).get(level)
@@ -266,7 +271,7 @@ def print_report(report):
         return f"{v:.4f}±{e['cv'][level]['std']:.4f}" if where == "cv" else f"{v:.4f}"
 
     k = report["folds"]
-    head = [f"{k}-fold CV {l}" if w == "cv" else f"field {l}" for w, l in cols]
+    head = [f"{k}-fold CV {l}" if w == "cv" else f"{w} {l}" for w, l in cols]
     print(f"macro-F1 ({k}-fold CV of data/train, seed {report['seed']}; field batch: {', '.join(report['field_files']) or 'none'})")
     print(f"{'':28}" + "".join(f"{h:>22}" for h in head))
     for name, e in systems:
@@ -279,10 +284,14 @@ def print_report(report):
             ok &= lead >= 0.02
             leads.append(f"{100 * lead:+.2f}")
         print(f"{'lead over the better peer':28}" + "".join(f"{x + ' pts':>22}" for x in leads))
-        print(f"bar (lead >= 2 points everywhere): {'MET' if ok else 'NOT MET'}")
+        print(f"bar (lead >= 2 points on CV and the field batch): {'MET' if ok else 'NOT MET'}")
+    if test_cols:
+        print(f"\ndata/test (frozen test files; easy, house style), macro-F1")
+        for name, e in systems:
+            print(f"{name:28}" + "".join(f"{fmt(e, w, l):>22}" for w, l in test_cols))
     for w, l in cols:
         forms = sorted({f for _, e in systems for f in e.get(w, {}).get(l, {}).get("form", {})})
-        print(f"\nper form, {'field' if w == 'field' else f'{k}-fold CV (pooled)'}, {l} macro-F1")
+        print(f"\nper form, {'field batch' if w == 'field' else f'{k}-fold CV (pooled)'}, {l} macro-F1")
         print(f"{'form':14}{'pieces':>8}" + "".join(f"{n.split(' ')[0]:>16}" for n, _ in systems))
         for f in forms:
             cells = [e[w][l]["form"].get(f) for _, e in systems]
