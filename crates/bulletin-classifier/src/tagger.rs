@@ -333,6 +333,11 @@ impl Tagger {
         self.model
     }
 
+    /// How many times an article's lead counts ([`FeatureSettings::lead_weight`](bulletin_core::FeatureSettings)).
+    fn lead_weight(&self) -> f64 {
+        f64::from(self.pipeline.settings().features.lead_weight.max(1))
+    }
+
     /// Probabilities from a piece's normalised log-probabilities, through the model's
     /// calibration map for its shape and length.
     fn calibrated(&self, mut log_proba: Vec<f64>, length: u64, shape: PieceShape) -> Vec<f64> {
@@ -363,10 +368,20 @@ impl Tagger {
             });
             return (self.calibrated(log_proba(&acc), length, PieceShape::Passage), None);
         };
+        // The lead (title and first paragraph) counts `lead` times; with 1, the sums keep the
+        // order of models that predate the setting, so their scores do not move by a bit.
+        let lead = self.lead_weight();
+        let mut title_acc = scorer::accumulator();
         self.pipeline.for_each_feature_ref(title, "", |f| {
             length += 1;
-            scorer.add(f, &mut acc);
+            scorer.add(f, if lead > 1.0 { &mut title_acc } else { &mut acc });
         });
+        if lead > 1.0 {
+            for (a, t) in acc.iter_mut().zip(&title_acc) {
+                *a += lead * t;
+            }
+        }
+        let mut first = FirstParagraph::default();
         let shares = paragraph_shares(text, n, min_confidence, |line| {
             let mut line_acc = scorer::accumulator();
             let mut line_length = 0u64;
@@ -374,8 +389,14 @@ impl Tagger {
                 line_length += 1;
                 scorer.add(f, &mut line_acc);
             });
-            for (a, l) in acc.iter_mut().zip(&line_acc) {
-                *a += l;
+            if first.is(line) && lead > 1.0 {
+                for (a, l) in acc.iter_mut().zip(&line_acc) {
+                    *a += lead * l;
+                }
+            } else {
+                for (a, l) in acc.iter_mut().zip(&line_acc) {
+                    *a += l;
+                }
             }
             length += line_length;
             self.calibrated(log_proba(&line_acc), line_length, PieceShape::Passage)
@@ -389,11 +410,14 @@ impl Tagger {
     fn article_vector(&self, title: &str, text: &str, min_confidence: f64) -> (SparseVec, u64, Vec<f64>) {
         let n = self.model.taxonomy().len();
         let mut ids = Vec::new();
+        let lead = self.pipeline.settings().features.lead_weight.max(1);
         let (title_vec, mut length) = self.model.vectorize(&self.pipeline, title, "", &mut ids);
-        let mut all: Vec<(u32, u32)> = title_vec;
+        let mut all: Vec<(u32, u32)> = title_vec.iter().map(|&(f, c)| (f, c.saturating_mul(lead))).collect();
+        let mut first = FirstParagraph::default();
         let shares = paragraph_shares(text, n, min_confidence, |line| {
             let (x, line_length) = self.model.vectorize(&self.pipeline, "", line, &mut ids);
-            all.extend_from_slice(&x);
+            let weight = if first.is(line) { lead } else { 1 };
+            all.extend(x.iter().map(|&(f, c)| (f, c.saturating_mul(weight))));
             length += line_length;
             self.calibrated(self.model.predict_log_proba(&x), line_length, PieceShape::Passage)
         });
@@ -409,6 +433,24 @@ impl Tagger {
             .take(k)
             .map(|(contribution, f)| Reason { feature: self.model.vocabulary().word(f).unwrap_or_default().to_owned(), contribution })
             .collect()
+    }
+}
+
+/// Finds an article's first paragraph among its lines, given in order: the first line that is
+/// not a `## ` section heading.
+#[derive(Default)]
+struct FirstParagraph {
+    seen: bool,
+}
+
+impl FirstParagraph {
+    /// Whether `line` (non-blank) is the first paragraph.
+    fn is(&mut self, line: &str) -> bool {
+        if self.seen || line.trim_start().starts_with("##") {
+            return false;
+        }
+        self.seen = true;
+        true
     }
 }
 

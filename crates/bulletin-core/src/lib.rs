@@ -50,7 +50,7 @@ pub use error::CoreError;
 pub use piece::{Granularity, Piece, PieceKind};
 pub use record::{ParagraphRecord, Record};
 pub use settings::{
-    FeatureSettings, LexiconEntry, NormalizeSettings, PIPELINE_VERSION, PipelineSettings, SegmentSettings, StopwordSettings,
+    CleanSettings, FeatureSettings, LexiconEntry, NormalizeSettings, PIPELINE_VERSION, PipelineSettings, SegmentSettings, StopwordSettings,
 };
 pub use theme::{Taxonomy, Theme, ThemeIndex};
 

@@ -24,6 +24,33 @@ pub struct PipelineSettings {
     pub stopwords: StopwordSettings,
     /// Which features are extracted.
     pub features: FeatureSettings,
+    /// Cleaning before featurising. Absent from the settings of models trained before it existed,
+    /// which therefore read it as all off and keep their features.
+    #[serde(default = "CleanSettings::off")]
+    pub clean: CleanSettings,
+}
+
+/// Lines removed before featurising: on for new models, off in models that predate them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CleanSettings {
+    /// Web-page boilerplate lines (breadcrumbs, dates and view counts, share and print buttons,
+    /// previous/next links, copyright footers) yield no features.
+    pub web_boilerplate: bool,
+}
+
+impl CleanSettings {
+    /// Every cleaning step off: what a model trained before cleaning existed did.
+    #[must_use]
+    pub fn off() -> Self {
+        Self { web_boilerplate: false }
+    }
+}
+
+impl Default for CleanSettings {
+    fn default() -> Self {
+        Self { web_boilerplate: true }
+    }
 }
 
 /// Character-level normalisation applied before segmentation.
@@ -115,10 +142,31 @@ pub struct FeatureSettings {
     pub min_token_chars: usize,
     /// How many times the title's features count (titles are dense in theme words).
     pub title_weight: u32,
+    /// How many times the title and the first paragraph (the news lead, where the primary theme
+    /// is stated) count in an **article's** score; applied when scoring, so training counts stay
+    /// exact. Models trained before it existed read 1.
+    #[serde(default = "FeatureSettings::no_lead_weight")]
+    pub lead_weight: u32,
+}
+
+impl FeatureSettings {
+    /// The lead weight of models that predate it: the lead counts once.
+    #[must_use]
+    pub fn no_lead_weight() -> u32 {
+        1
+    }
 }
 
 impl Default for FeatureSettings {
     fn default() -> Self {
-        Self { word_unigrams: true, word_bigrams: false, char_bigrams: true, number_classes: true, min_token_chars: 2, title_weight: 1 }
+        Self {
+            word_unigrams: true,
+            word_bigrams: false,
+            char_bigrams: true,
+            number_classes: true,
+            min_token_chars: 2,
+            title_weight: 1,
+            lead_weight: 6,
+        }
     }
 }

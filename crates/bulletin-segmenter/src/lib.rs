@@ -42,6 +42,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod clean;
 mod decode;
 mod error;
 pub mod html;
@@ -50,6 +51,7 @@ mod normalize;
 mod segment;
 mod split;
 
+pub use clean::is_web_boilerplate;
 pub use decode::{Decoded, Detection, MAX_REPLACED_PERCENT, check_plausible, decode, detect_encoding, is_utf16, too_damaged};
 pub use error::{LexiconProblem, SegmenterError};
 pub use html::{MAX_HTML_BYTES, decode_html, html_to_page};

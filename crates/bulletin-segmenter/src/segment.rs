@@ -274,9 +274,21 @@ impl Pipeline {
         let normalized = self.normalize(text).into_owned();
         let cut = self.jieba.cut(&normalized, self.settings.segment.hmm);
         let mut is_feature = vec![false; cut.len()];
+        // Byte ranges of the lines that cleaning removes: their tokens are no features.
+        let mut removed = Vec::new();
+        if self.settings.clean.web_boilerplate {
+            let mut start = 0;
+            for line in normalized.split('\n') {
+                if crate::clean::is_web_boilerplate(line) {
+                    removed.push(start..start + line.len());
+                }
+                start += line.len() + 1;
+            }
+        }
         self.word_events(&cut, |event| {
             if let Event::Word(i, _) = event {
-                if let Some(flag) = is_feature.get_mut(i) {
+                let kept = cut.get(i).is_some_and(|t| !removed.iter().any(|r| r.contains(&t.byte_start)));
+                if let Some(flag) = is_feature.get_mut(i).filter(|_| kept) {
                     *flag = true;
                 }
             }
@@ -355,6 +367,9 @@ impl Pipeline {
             return;
         }
         let normalized = self.normalize(line);
+        if self.settings.clean.web_boilerplate && crate::clean::is_web_boilerplate(&normalized) {
+            return;
+        }
         let cut = self.jieba.cut(&normalized, self.settings.segment.hmm);
         self.emit_features(&normalized, &cut, buf, f);
     }
@@ -412,6 +427,15 @@ impl Pipeline {
         put(&[u8::from(word_unigrams), u8::from(word_bigrams), u8::from(char_bigrams), u8::from(number_classes)]);
         put(&(min_token_chars as u64).to_le_bytes());
         put(&title_weight.to_le_bytes());
+        // Settings added after the first models were trained are hashed only when they differ
+        // from what those models did, so their fingerprints still reproduce.
+        if s.clean.web_boilerplate {
+            put(b"clean: web boilerplate");
+        }
+        if s.features.lead_weight != FeatureSettings::no_lead_weight() {
+            put(b"lead weight");
+            put(&s.features.lead_weight.to_le_bytes());
+        }
         put(DOMAIN_LEXICON.as_bytes());
         put(&(self.stopword_list.len() as u64).to_le_bytes());
         for w in &self.stopword_list {
@@ -634,6 +658,8 @@ mod tests {
         settings.features.number_classes = true;
         settings.features.min_token_chars = 2;
         settings.features.title_weight = 1;
+        settings.features.lead_weight = 1;
+        settings.clean = bulletin_core::CleanSettings::off();
         settings
     }
 
@@ -739,6 +765,8 @@ mod tests {
             changed(|s| s.stopwords.keep.push("记者".into())),
             changed(|s| s.features.min_token_chars = 1),
             changed(|s| s.features.title_weight = 2),
+            changed(|s| s.features.lead_weight = 3),
+            changed(|s| s.clean.web_boilerplate = true),
             changed(|s| s.segment.hmm = false),
             changed(|s| s.normalize.lowercase_ascii = false),
         ];
@@ -776,8 +804,42 @@ mod tests {
     fn fingerprint_encoding_knows_every_setting() {
         // If bulletin-core adds a setting, this fails: add the field to `compute_fingerprint`, then
         // update the snapshot.
-        expect!["PipelineSettings { normalize: { fullwidth_to_halfwidth: , unify_punctuation: , traditional_to_simplified: , lowercase_ascii: }, segment: { hmm: , domain_lexicon: , user_lexicon: [] }, stopwords: { builtin: , extra: [], keep: [] }, features: { word_unigrams: , word_bigrams: , char_bigrams: , number_classes: , min_token_chars: , title_weight: } }"]
+        expect!["PipelineSettings { normalize: { fullwidth_to_halfwidth: , unify_punctuation: , traditional_to_simplified: , lowercase_ascii: }, segment: { hmm: , domain_lexicon: , user_lexicon: [] }, stopwords: { builtin: , extra: [], keep: [] }, features: { word_unigrams: , word_bigrams: , char_bigrams: , number_classes: , min_token_chars: , title_weight: , lead_weight: }, clean: { web_boilerplate: } }"]
             .assert_eq(&shape(&format!("{:?}", PipelineSettings::default())));
+    }
+
+    #[test]
+    fn web_boilerplate_lines_yield_no_features_when_cleaning_is_on() {
+        let page = "首頁 >> 新聞中心 >> 招商動態\n發佈時間：2023-06-14　瀏覽次數：1276\n签约项目落地\n【打印本页】【关闭窗口】";
+        let mut settings = words_only();
+        settings.clean.web_boilerplate = true;
+        let clean = Pipeline::new(&settings).unwrap();
+        assert_eq!(clean.features("", page), ["签约项目", "落地"]);
+        // The title is cleaned like any line; off, every line counts.
+        assert!(clean.features("首页 > 新闻中心", "").is_empty());
+        expect!["首页 新闻中心 招商 动态 发布 时间 <DATE> 浏览 次数 <NUM> 签约项目 落地 打印 本页 关闭 窗口"]
+            .assert_eq(&DEFAULT.features("", page).join(" "));
+        let analysis = clean.analyze(page);
+        let features: Vec<&str> = analysis.tokens.iter().filter(|t| t.is_feature).map(|t| t.text.as_str()).collect();
+        assert_eq!(features, ["签约项目", "落地"]);
+        assert_ne!(clean.fingerprint(), DEFAULT.fingerprint());
+    }
+
+    #[test]
+    fn settings_of_older_models_read_new_steps_as_off() {
+        // The settings JSON of a model trained before cleaning existed has no `clean` field.
+        let mut json: serde_json::Value = serde_json::to_value(PipelineSettings::default()).unwrap();
+        json.as_object_mut().unwrap().remove("clean");
+        json["features"].as_object_mut().unwrap().remove("lead_weight");
+        let old: PipelineSettings = serde_json::from_value(json).unwrap();
+        assert!(!old.clean.web_boilerplate);
+        assert_eq!(old.features.lead_weight, 1);
+        assert!(PipelineSettings::default().clean.web_boilerplate, "new models clean");
+        // And their fingerprint is what it was: settings off hash nothing new.
+        let mut off = words_only();
+        off.clean = bulletin_core::CleanSettings::off();
+        off.features.lead_weight = FeatureSettings::no_lead_weight();
+        assert_eq!(Pipeline::new(&off).unwrap().fingerprint(), DEFAULT.fingerprint());
     }
 
     #[test]
