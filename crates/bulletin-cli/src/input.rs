@@ -2,7 +2,8 @@
 //!
 //! Each input is read once, in chunks of [`CHUNK`] bytes. The encoding is decided on the first
 //! chunk by [`bulletin_segmenter::detect_encoding`], the function behind [`bulletin_segmenter::decode`] (a forced
-//! label, a byte-order mark, the NUL-byte pattern of UTF-16, UTF-8 validity, chardetng); for an
+//! label, a byte-order mark, the NUL-byte pattern of UTF-16, UTF-8 with at most 1 % bad bytes,
+//! else GB18030 or Big5 by trial decodes and chardetng); for an
 //! input no larger than one chunk the decision is therefore the whole-file one. The bytes are
 //! then decoded incrementally, and the decoded text is cut into segments just before article
 //! heading lines (`# 标题`, not `## 小标题`) and caption credit lines (`图片来源:`). The splitter

@@ -260,10 +260,10 @@ fn a_garbled_article_late_in_a_large_file_is_flagged_damaged_with_a_warning() {
 // ---------------------------------------------------------------------------------------------
 // 5. classify's memory does not grow with the input, whatever the size of its pieces.
 
-/// The binary whose memory is measured: `BULLETIN_BIN` (`.ci/run` gives the release build) or
-/// the test build.
+/// The binary whose memory is measured: `BULLETIN_BIN` (`.ci/run` gives the release build;
+/// relative to the repository root) or the test build.
 fn measured_binary() -> std::path::PathBuf {
-    std::env::var_os("BULLETIN_BIN").map_or_else(|| assert_cmd::cargo::cargo_bin("bulletin"), std::path::PathBuf::from)
+    std::env::var_os("BULLETIN_BIN").map_or_else(|| assert_cmd::cargo::cargo_bin("bulletin"), |bin| root().join(bin))
 }
 
 /// Writes lines `line(0)`, `line(1)`, … to `path` until it holds `size` bytes, streaming.

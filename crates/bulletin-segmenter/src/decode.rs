@@ -12,8 +12,9 @@
 //!    are NUL and a strict UTF-16 trial decode gives text without stray control characters, the
 //!    input is BOM-less UTF-16; any other NUL byte makes the input [`BinaryInput`]. (A purely
 //!    Chinese UTF-16 text without BOM, newline or digit has no NUL bytes and is not recognised.)
-//! 4. UTF-8, when at most 1 % of the characters it decodes are replacements (a stray byte in a
-//!    UTF-8 page does not make it something else);
+//! 4. UTF-8, when at most 1 % of the characters it decodes are replacements and it decodes at
+//!    least ten well-formed non-ASCII characters per replacement (a stray byte in a UTF-8 page
+//!    does not make it something else; a mostly-ASCII GBK page is not UTF-8);
 //! 5. otherwise GB18030 (labelled `GBK` unless it holds four-byte sequences, i.e. characters
 //!    outside GBK) or Big5: the one with fewer malformed sequences, chardetng's statistics
 //!    deciding between the two when it names one of them (Big5 text is nearly always valid GBK
@@ -140,7 +141,9 @@ pub fn detect_encoding(prefix: &[u8], eof: bool, forced: Option<&'static Encodin
 /// The encoding of a prefix that is not valid UTF-8 (see the module docs, rules 4 and 5).
 fn best_chinese_encoding(prefix: &[u8], eof: bool) -> &'static Encoding {
     let utf8 = trial_decode(UTF_8, prefix, eof);
-    if !too_damaged(utf8.replaced, utf8.chars) {
+    // A few bad bytes among many well-formed multi-byte characters: UTF-8 with a stray byte. A
+    // mostly-ASCII GBK page has a few errors too, but next to no valid multi-byte character.
+    if !too_damaged(utf8.replaced, utf8.chars) && utf8.non_ascii >= UTF8_EVIDENCE * utf8.replaced {
         return UTF_8;
     }
     let gb = trial_decode(GB18030, prefix, eof);
@@ -168,21 +171,27 @@ fn best_chinese_encoding(prefix: &[u8], eof: bool) -> &'static Encoding {
     if chinese == GB18030 && !has_four_byte_gb18030(prefix) { GBK } else { chinese }
 }
 
-/// What decoding a prefix gave: malformed sequences and characters.
+/// Well-formed non-ASCII characters UTF-8 needs per malformed sequence to be chosen despite them.
+const UTF8_EVIDENCE: usize = 10;
+
+/// What decoding a prefix gave: malformed sequences, characters, and non-ASCII characters.
 struct Trial {
     replaced: usize,
     chars: usize,
+    non_ascii: usize,
 }
 
 fn trial_decode(encoding: &'static Encoding, bytes: &[u8], eof: bool) -> Trial {
     let mut decoder = encoding.new_decoder_without_bom_handling();
     let mut buffer = [0u8; 4096];
-    let (mut replaced, mut chars) = (0, 0);
+    let (mut replaced, mut chars, mut non_ascii) = (0, 0, 0);
     let mut rest = bytes;
     loop {
         let (result, read, written) = decoder.decode_to_utf8_without_replacement(rest, &mut buffer, eof);
         rest = rest.get(read..).unwrap_or_default();
-        chars += std::str::from_utf8(buffer.get(..written).unwrap_or_default()).map_or(written, |s| s.chars().count());
+        let text = std::str::from_utf8(buffer.get(..written).unwrap_or_default()).unwrap_or_default();
+        chars += text.chars().count();
+        non_ascii += text.chars().filter(|c| !c.is_ascii()).count();
         match result {
             DecoderResult::InputEmpty => break,
             DecoderResult::OutputFull => {}
@@ -192,7 +201,7 @@ fn trial_decode(encoding: &'static Encoding, bytes: &[u8], eof: bool) -> Trial {
             }
         }
     }
-    Trial { replaced, chars }
+    Trial { replaced, chars, non_ascii }
 }
 
 /// Whether GB18030 bytes hold a four-byte sequence (a character outside GBK).
@@ -467,6 +476,16 @@ mod tests {
         let d = decode(&bytes, None).unwrap();
         assert_eq!((d.encoding, d.replaced, d.first_replaced_at), ("GBK", 1, Some(at)), "{}", d.text);
         assert!(d.text.contains("高新区招商引资开门红"));
+    }
+
+    /// A mostly-ASCII GBK page has under 1 % of UTF-8 errors but no valid multi-byte UTF-8
+    /// character: it is GBK, not UTF-8 with replacements.
+    #[test]
+    fn mostly_ascii_gbk_is_gbk() {
+        let page = format!("{}高新区 Zone news.\n", "Suzhou New District report, 2024 edition. ".repeat(40));
+        let (gbk, _, _) = encoding_rs::GBK.encode(&page);
+        let d = decode(&gbk, None).unwrap();
+        assert_eq!((d.text.as_str(), d.encoding, d.replaced), (page.as_str(), "GBK", 0));
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! bytes ──decode──▶ String ──split_page──▶ Vec<Piece> ──Pipeline──▶ features ──▶ bulletin-classifier
 //! ```
 //!
-//! - [`decode`] turns a page file into text: BOM, BOM-less UTF-16, UTF-8, then chardetng's guess
-//!   (GBK, Big5, …); binary input and text that does not decode are typed errors.
+//! - [`decode`] turns a page file into text: BOM, BOM-less UTF-16, UTF-8 (a few bad bytes
+//!   tolerated), then GB18030/GBK or Big5 — never a Latin encoding unless forced; binary input,
+//!   text that does not decode and text that does not look Chinese (mojibake) are typed errors.
 //! - [`split_page`] / [`split_page_with`] cut a page into articles, photo captions or paragraphs
 //!   ([`Piece`](bulletin_core::Piece)), with titles, bylines, credits and char offsets.
 //! - [`Pipeline`] is built once from [`PipelineSettings`](bulletin_core::PipelineSettings) and
