@@ -271,7 +271,8 @@ struct Suggested {
 fn suggest_writes_drafts_whose_paragraph_labels_line_up_and_train_leaves_them_out() {
     let dir = tempfile::tempdir().unwrap();
     let drafts = dir.path().join("drafts.jsonl");
-    let r = run(&["suggest", "data/samples", "--model", s(tiny_model()), "-n", "40", "--out", s(&drafts)]);
+    // The bulletin pages only (the saved web page of the walkthrough under zone/ is left out).
+    let r = run(&["suggest", "data/samples", "--glob", "*.txt", "--model", s(tiny_model()), "-n", "40", "--out", s(&drafts)]);
     assert_eq!(r.code, 0, "{}", r.err);
     let text = std::fs::read_to_string(&drafts).unwrap();
     let got: Vec<Draft> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
