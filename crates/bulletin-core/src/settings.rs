@@ -166,7 +166,10 @@ impl Default for FeatureSettings {
             number_classes: true,
             min_token_chars: 2,
             title_weight: 1,
-            lead_weight: 6,
+            // 1 (off) by default: the calibration maps are fitted on out-of-fold scores of
+            // unweighted article vectors, so a weighted lead would make calibrated articles
+            // over-confident (field articles: 46.7 % of errors at ≥ 0.99 with 6, 0 % with 1).
+            lead_weight: 1,
         }
     }
 }

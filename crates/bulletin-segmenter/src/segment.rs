@@ -817,8 +817,10 @@ mod tests {
         assert_eq!(clean.features("", page), ["签约项目", "落地"]);
         // The title is cleaned like any line; off, every line counts.
         assert!(clean.features("首页 > 新闻中心", "").is_empty());
-        expect!["首页 新闻中心 招商 动态 发布 时间 <DATE> 浏览 次数 <NUM> 签约项目 落地 打印 本页 关闭 窗口"]
-            .assert_eq(&DEFAULT.features("", page).join(" "));
+        let mut off = settings.clone();
+        off.clean.web_boilerplate = false;
+        expect!["首页 新闻 中心 招商 动态 发布 时间 <NUM> 浏览 次数 <NUM> 签约项目 落地 打印 本页 关闭 窗口"]
+            .assert_eq(&Pipeline::new(&off).unwrap().features("", page).join(" "));
         let analysis = clean.analyze(page);
         let features: Vec<&str> = analysis.tokens.iter().filter(|t| t.is_feature).map(|t| t.text.as_str()).collect();
         assert_eq!(features, ["签约项目", "落地"]);
