@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, StdoutLock, Write};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
@@ -48,21 +49,42 @@ impl std::fmt::Display for StdoutError {
 
 impl std::error::Error for StdoutError {}
 
-/// Whether standard stream `fd` (0, 1) was closed when the process started (`<&-`, `>&-`).
+/// Which standard streams (bit 0: stdin, bit 1: stdout) were closed when the process started,
+/// recorded by [`RECORD_CLOSED_STREAMS`] before Rust's runtime could hide it.
+static CLOSED_AT_START: AtomicU8 = AtomicU8::new(0);
+
+/// Records which of stdin and stdout were closed at exec (`<&-`, `>&-`), before `main`.
 ///
-/// Rust's runtime reopens a closed standard stream on `/dev/null` before `main` (so that no file
-/// takes its number), read-write; a shell's `< /dev/null` or `> /dev/null` opens it read-only or
-/// write-only. So a stream that is `/dev/null` opened read-write was closed. Linux only (it asks
-/// `/proc/self`); elsewhere a closed stream is not detected and behaves as `/dev/null`.
+/// Rust's runtime reopens a closed standard stream on `/dev/null` (read-write) before `main`, so
+/// that no file takes its number; after that, a closed stdout cannot be told from a `/dev/null`
+/// that the parent opened read-write on purpose, as Python's `subprocess.DEVNULL` and Node's
+/// `'ignore'` do. Functions in `.init_array` run before the runtime's start-up, so this one looks
+/// at the descriptors as the process received them. Linux only (it asks `/proc/self`); when
+/// `/proc` is not mounted nothing is recorded, and elsewhere a closed stream behaves as
+/// `/dev/null`.
+#[cfg(target_os = "linux")]
+#[used]
+// SAFETY: the function takes no arguments (extra arguments the loader passes to `.init_array`
+// entries are ignored by the C calling convention), does not unwind (every error is ignored),
+// and touches nothing but `/proc` and an atomic, which need no initialisation by the runtime.
+#[allow(unsafe_code)]
+#[unsafe(link_section = ".init_array")]
+static RECORD_CLOSED_STREAMS: extern "C" fn() = record_closed_streams;
+
+#[cfg(target_os = "linux")]
+extern "C" fn record_closed_streams() {
+    if std::fs::symlink_metadata("/proc/self/fd").is_err() {
+        return;
+    }
+    let closed = |fd: u8| u8::from(std::fs::symlink_metadata(format!("/proc/self/fd/{fd}")).is_err()) << fd;
+    CLOSED_AT_START.store(closed(0) | closed(1), Ordering::Relaxed);
+}
+
+/// Whether standard stream `fd` (0 or 1) was closed when the process started (`<&-`, `>&-`).
+///
+/// A `/dev/null` opened by the parent, read-only, write-only or read-write, is not closed.
 pub fn was_closed(fd: u32) -> bool {
-    let is_dev_null = std::fs::read_link(format!("/proc/self/fd/{fd}")).is_ok_and(|target| target == std::path::Path::new("/dev/null"));
-    is_dev_null
-        && std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}")).is_ok_and(|info| {
-            info.lines()
-                .find_map(|l| l.strip_prefix("flags:"))
-                .and_then(|flags| u32::from_str_radix(flags.trim(), 8).ok())
-                .is_some_and(|flags| flags & 0o3 == 0o2)
-        })
+    fd < 2 && CLOSED_AT_START.load(Ordering::Relaxed) & (1 << fd) != 0
 }
 
 /// Writes records as JSON Lines or as one JSON array, as they come.

@@ -555,6 +555,27 @@ fn a_closed_or_full_stdout_is_an_error_and_a_closed_stdin_is_not_an_empty_input(
 }
 
 #[test]
+fn a_dev_null_opened_read_write_is_not_a_closed_stream() {
+    // Python's `subprocess.DEVNULL` and Node's `'ignore'` hand the child `/dev/null` opened
+    // read-write, as Rust's runtime does in place of a closed stream: only the latter is closed.
+    let page = "tests/fixtures/pages/zone-page.txt";
+    let null = || std::fs::OpenOptions::new().read(true).write(true).open("/dev/null").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bulletin"))
+        .current_dir(root())
+        .args(["classify", "--format", "jsonl", page])
+        .stdout(null())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A read-write `/dev/null` on stdin is an empty input ("no text"), not a closed one.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bulletin")).arg("classify").stdin(null()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no text") && !err.contains("closed"), "{err}");
+}
+
+#[test]
 fn a_file_of_zero_width_spaces_is_no_text() {
     let dir = temp_with(&[("zwsp.txt", "\u{200B}\u{200B}\u{200B}\n\u{FEFF}\u{200D}\n".as_bytes())]);
     let path = dir.path().join("zwsp.txt");
