@@ -3,6 +3,7 @@
 use bulletin_core::{PipelineSettings, Record, Taxonomy};
 use bulletin_segmenter::{Feature, Pipeline};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::{
@@ -173,6 +174,8 @@ pub struct Trainer {
 #[derive(Debug, Clone)]
 struct Sampled {
     hash: u64,
+    /// Hash of the record's `batch` (its writing batch or source), if it has one.
+    batch: Option<u64>,
     /// Resolved labels, primary first.
     labels: Vec<usize>,
     /// The article's vector, and whether it was learnt (with `--granularity paragraph` it is
@@ -401,7 +404,15 @@ impl Trainer {
                         }
                         None => None,
                     };
-                    self.sample.push(Sampled { hash: info.hash, labels: labels.clone(), article, paragraphs, lines: info.lines });
+                    let batch = records[info.record].batch.as_deref().map(|b| xxhash_rust::xxh3::xxh3_64(b.as_bytes()));
+                    self.sample.push(Sampled {
+                        hash: info.hash,
+                        batch,
+                        labels: labels.clone(),
+                        article,
+                        paragraphs,
+                        lines: info.lines,
+                    });
                 }
             }
             report.examples += examples.len() as u64;
@@ -540,8 +551,10 @@ impl Trainer {
     /// plugin cannot be copied and unlearn.
     fn out_of_fold(&self, sample: &[Sampled]) -> Result<Option<Vec<OutOfFold>>, ClassifierError> {
         let k = self.config.calibration_folds.max(2);
-        let keys: Vec<(String, usize)> = sample.iter().map(|s| (format!("{:016x}", s.hash), s.labels[0])).collect();
-        let folds = crate::cv::assign_folds(&keys, k, CALIBRATION_SEED);
+        let folds = batch_folds(sample, k).unwrap_or_else(|| {
+            let keys: Vec<(String, usize)> = sample.iter().map(|s| (format!("{:016x}", s.hash), s.labels[0])).collect();
+            crate::cv::assign_folds(&keys, k, CALIBRATION_SEED)
+        });
         let mut out: Vec<Option<OutOfFold>> = vec![None; sample.len()];
         for fold in 0..k {
             let members: Vec<usize> = (0..sample.len()).filter(|&i| folds[i] == fold).collect();
@@ -585,6 +598,31 @@ impl Trainer {
         }
         Ok(Some(out.into_iter().flatten().collect()))
     }
+}
+
+/// Folds that keep each writing batch whole, when every sampled record names its `batch` and
+/// there are at least `k` batches: then each record is scored by a model that never saw its
+/// batch's writers, sources or house style, as new bulletins will be, and the calibration does
+/// not learn the confidence of text like the training text. Batches go, largest first (ties by
+/// hash), to the fold with the fewest records, so folds stay within one batch of equal size.
+fn batch_folds(sample: &[Sampled], k: usize) -> Option<Vec<usize>> {
+    let mut sizes: FxHashMap<u64, usize> = FxHashMap::default();
+    for s in sample {
+        *sizes.entry(s.batch?).or_default() += 1;
+    }
+    if sizes.len() < k {
+        return None;
+    }
+    let mut batches: Vec<(usize, u64)> = sizes.into_iter().map(|(batch, n)| (n, batch)).collect();
+    batches.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut load = vec![0usize; k];
+    let mut fold_of: FxHashMap<u64, usize> = FxHashMap::default();
+    for (n, batch) in batches {
+        let fold = (0..k).min_by_key(|&f| (load[f], f)).unwrap_or(0);
+        load[fold] += n;
+        fold_of.insert(batch, fold);
+    }
+    Some(sample.iter().map(|s| s.batch.map_or(0, |b| fold_of[&b])).collect())
 }
 
 /// One sampled record scored out of fold.

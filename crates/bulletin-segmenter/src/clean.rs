@@ -9,7 +9,10 @@
 //! normalised line (simplified, half-width punctuation), so features stay additive over lines.
 //!
 //! A line is boilerplate when it is short (at most [`MAX_CHARS`] characters) and
-//! - holds a page marker ([`MARKERS`]: `上一篇`, `浏览次数`, `版权所有`, `icp备`, …), or
+//! - holds a footer marker ([`FOOTER_MARKERS`]: `版权所有`, `icp备`, `©`, …), or
+//! - holds a page marker ([`MARKERS`]: `上一篇`, `浏览次数`, `分享到`, `发布时间:`, …) and no
+//!   sentence punctuation (`。`, `!`, `?`, `;`): text copied from a web page often runs the title,
+//!   the date line, the news and the share buttons into one line, and such a line is news, or
 //! - starts with a metadata label ([`LABELS`]: `来源:`, `作者:`, `日期:`, …) and has no full stop, or
 //! - is a breadcrumb: a path separator (`>`, `»`, `›`, `→`) with no sentence punctuation, or `/`,
 //!   `|` or ` - ` separators around a site word ([`SITE_WORDS`]: `首页`, `新闻`, `动态`, …), or
@@ -21,7 +24,13 @@
 /// Longest line (in chars) that can be boilerplate: page furniture is short, paragraphs are not.
 pub const MAX_CHARS: usize = 100;
 
-/// Substrings that only page furniture contains.
+/// Substrings of site footers: a short line holding one is boilerplate even with a sentence in it
+/// (`本站内容转载自网络,如有侵权请联系删除。`).
+pub const FOOTER_MARKERS: &[&str] =
+    &["版权所有", "icp备", "公网安备", "网站标识码", "技术支持:", "备案号", "如有侵权", "本站内容转载", "浏览器访问", "copyright", "©"];
+
+/// Substrings of page furniture that may share a line with the news (a date line, view counts,
+/// share and print buttons): a short line holding one is boilerplate unless it holds a sentence.
 pub const MARKERS: &[&str] = &[
     "上一篇",
     "下一篇",
@@ -57,14 +66,8 @@ pub const MARKERS: &[&str] = &[
     "阅览:",
     "浏览:",
     "阅读:",
-    "版权所有",
-    "icp备",
-    "公网安备",
-    "网站标识码",
-    "技术支持:",
     "主办单位",
     "承办单位",
-    "备案号",
     "友情链接",
     "相关链接",
     "热门搜索",
@@ -72,17 +75,12 @@ pub const MARKERS: &[&str] = &[
     "推荐阅读",
     "相关阅读",
     "相关新闻",
-    "如有侵权",
-    "本站内容转载",
-    "浏览器访问",
     "最后修订日期",
     "发布时间:",
     "发布日期:",
     "发稿日期:",
     "更新时间:",
     "上线时间:",
-    "copyright",
-    "©",
 ];
 
 /// Labels that start a metadata line (`来源:区科技局 2024-03-21`).
@@ -105,6 +103,8 @@ const BUTTONS: &[&str] = &["打印", "关闭", "顶部", "返回", "收藏", "�
 /// assert!(is_web_boilerplate("上一篇:高新区开展汛前安全检查"));
 /// assert!(!is_web_boilerplate("3月18日,高新区11个项目集中签约,协议总投资86.4亿元。"));
 /// assert!(!is_web_boilerplate("指标 | 2023年 | 2024年 | 增长%"));
+/// // Copied from a web page in one line: the news outweighs the date and the buttons.
+/// assert!(!is_web_boilerplate("高新区首贷服务中心运行半年 2023-07-20 浏览量:935 63家企业获得首笔贷款。【打印】"));
 /// ```
 #[must_use]
 pub fn is_web_boilerplate(line: &str) -> bool {
@@ -112,10 +112,13 @@ pub fn is_web_boilerplate(line: &str) -> bool {
     if line.is_empty() || line.chars().nth(MAX_CHARS).is_some() {
         return false;
     }
-    if MARKERS.iter().any(|m| line.contains(m)) {
+    if FOOTER_MARKERS.iter().any(|m| line.contains(m)) {
         return true;
     }
     let sentence = line.contains(['。', '!', '?', ';', '！', '？', '；']);
+    if !sentence && MARKERS.iter().any(|m| line.contains(m)) {
+        return true;
+    }
     let full_stop = line.contains('。');
     let label = line.trim_start_matches(['【', '[', '·', ' ']);
     if !full_stop && LABELS.iter().any(|l| label.starts_with(l)) {
@@ -184,6 +187,8 @@ mod tests {
             "主办单位:仙桃高新技术产业开发区管理委员会 鄂icp备17008352号-2",
             "版权所有:淮安高新区 技术支持:淮安云帆信息技术有限公司",
             "【字体:大 中 小】",
+            "本站内容转载自网络,如有侵权请联系删除。",
+            "copyright © 2024 某某高新区管委会 版权所有。",
         ] {
             assert!(is_web_boilerplate(line), "{line}");
         }
@@ -199,6 +204,8 @@ mod tests {
             "资金来源:区财政安排专项资金2000万元,用于支持企业研发。",
             "3d打印产业园今年新引进企业12家",
             "关于公布2023年度高新技术企业名单的通知",
+            "龙岩高新区科技型中小企业评价入库数创新高 2023-12-20 今年全区已有246家企业完成评价入库。【返回顶部】",
+            "上饶高新区以商招商结硕果 来源:上饶日报 今年已签约配套项目7个,总投资29亿元。发布时间:2024-05-08",
             "",
         ] {
             assert!(!is_web_boilerplate(line), "{line}");
