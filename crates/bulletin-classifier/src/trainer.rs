@@ -405,14 +405,7 @@ impl Trainer {
                         None => None,
                     };
                     let batch = records[info.record].batch.as_deref().map(|b| xxhash_rust::xxh3::xxh3_64(b.as_bytes()));
-                    self.sample.push(Sampled {
-                        hash: info.hash,
-                        batch,
-                        labels: labels.clone(),
-                        article,
-                        paragraphs,
-                        lines: info.lines,
-                    });
+                    self.sample.push(Sampled { hash: info.hash, batch, labels: labels.clone(), article, paragraphs, lines: info.lines });
                 }
             }
             report.examples += examples.len() as u64;
@@ -737,4 +730,50 @@ fn update(plugin: &mut dyn Classifier, units: Vec<Vec<(SparseVec, usize)>>) -> R
         plugin.update(&batch)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sampled(hash: u64, batch: Option<u64>) -> Sampled {
+        Sampled { hash, batch, labels: vec![0], article: None, paragraphs: Vec::new(), lines: 1 }
+    }
+
+    #[test]
+    fn batch_folds_keep_batches_whole_and_balanced() {
+        // 7 batches of 30, 25, 20, 20, 15, 10 and 5 records, interleaved.
+        let sizes = [30u64, 25, 20, 20, 15, 10, 5];
+        let mut sample = Vec::new();
+        for round in 0..30 {
+            for (b, &n) in sizes.iter().enumerate() {
+                if round < n {
+                    sample.push(sampled(round * 10 + b as u64, Some(b as u64)));
+                }
+            }
+        }
+        let folds = batch_folds(&sample, 3).expect("7 batches make 3 folds");
+        for b in 0..sizes.len() as u64 {
+            let of_batch: Vec<usize> = sample.iter().zip(&folds).filter(|(s, _)| s.batch == Some(b)).map(|(_, &f)| f).collect();
+            assert!(of_batch.windows(2).all(|w| w[0] == w[1]), "batch {b} split over folds {of_batch:?}");
+        }
+        let mut load = [0usize; 3];
+        for &f in &folds {
+            load[f] += 1;
+        }
+        // Largest first into the smallest fold: 30+10+5 | 25+15 | 20+20.
+        assert_eq!(load, [45, 40, 40]);
+        assert_eq!(load.iter().sum::<usize>(), sample.len());
+        assert_eq!(folds, batch_folds(&sample, 3).unwrap(), "deterministic");
+    }
+
+    #[test]
+    fn batch_folds_need_a_batch_on_every_record_and_enough_batches() {
+        let two_batches: Vec<Sampled> = (0..40).map(|i| sampled(i, Some(i % 2))).collect();
+        assert!(batch_folds(&two_batches, 5).is_none());
+        let mut one_missing: Vec<Sampled> = (0..40).map(|i| sampled(i, Some(i % 8))).collect();
+        assert!(batch_folds(&one_missing, 5).is_some());
+        one_missing[17].batch = None;
+        assert!(batch_folds(&one_missing, 5).is_none());
+    }
 }
