@@ -1,9 +1,11 @@
 //! Users' models keep their answers: a model trained before the pipeline learnt to clean web
 //! boilerplate (`tests/fixtures/models/format-v2-pre-cleaning.bin`, trained by the binary of
 //! commit c231975 with `bulletin train --data data/train/train-a.jsonl`) still loads, reads its
-//! settings with every new step off, and gives the decisions and scores that binary gave on the
-//! same pages (`*.article.jsonl`, `*.paragraph.jsonl`, written by that binary's `classify
-//! --format jsonl`), web boilerplate lines included.
+//! settings with every new step off, and gives the decisions and scores pinned on the same pages
+//! (`*.article.jsonl`, `*.paragraph.jsonl`), web boilerplate lines included. The pins were written
+//! by that binary's `classify --format jsonl`, and written again when the splitter stopped joining
+//! web-furniture lines (a breadcrumb, a date line) to the news beside them, which changed the
+//! pieces of the web page, not the model's reading of them.
 
 use std::path::{Path, PathBuf};
 

@@ -22,7 +22,9 @@
 //!   followed by closing quotes or brackets) is continued by the next non-blank ordinary text
 //!   line, whether blank lines separate them or not, with nothing inserted
 //!   (`苏州吉天星舟空间技术有` + `限公司在苏州…`). Headings, section headings and credit lines
-//!   are never joined.
+//!   are never joined, nor is a line of web-page furniture (a breadcrumb, a date and view-count
+//!   line, print buttons: [`is_web_boilerplate`](crate::is_web_boilerplate)) to its neighbours, so
+//!   that text saved from a website keeps its news apart from the page around it.
 //! - Lines are trimmed (including the full-width indentation `　　`); `\r\n` and a lone `\r` (old
 //!   Mac exports) work like `\n`, and a leading U+FEFF is skipped.
 //!
@@ -341,7 +343,11 @@ fn build_drafts(text: &str) -> Vec<Draft> {
                         continue;
                     }
                 }
-                if let Some(para) = open.as_mut().filter(|p| !ends_sentence(&p.text)) {
+                if let Some(para) = open.as_mut().filter(|p| {
+                    !ends_sentence(&p.text)
+                        && !crate::clean::is_raw_web_boilerplate(&p.text)
+                        && !crate::clean::is_raw_web_boilerplate(content)
+                }) {
                     para.text.push_str(content);
                     para.end = line.end;
                     para.lines += 1;
@@ -520,6 +526,22 @@ mod tests {
               | 主要内容如下所述。
               | “我们有信心。”
               | 下一段。
+        "#]]
+        .assert_eq(&summary(&split_page(page)));
+    }
+
+    #[test]
+    fn web_furniture_lines_are_not_rejoined() {
+        let page = "首页 > 新闻中心 > 招商动态\n盐城高新区举行项目集中签约\n发布时间：2024-05-20 来源：管委会 浏览次数：312\n\
+                    5月20日，12个项目签约，总投资86亿元。\n【打印本页】【关闭窗口】\n上一篇：高新区召开安全生产会议";
+        expect_test::expect![[r#"
+            #0 article 0..114 title=None byline=None credit=None
+              | 首页 > 新闻中心 > 招商动态
+              | 盐城高新区举行项目集中签约
+              | 发布时间：2024-05-20 来源：管委会 浏览次数：312
+              | 5月20日，12个项目签约，总投资86亿元。
+              | 【打印本页】【关闭窗口】
+              | 上一篇：高新区召开安全生产会议
         "#]]
         .assert_eq(&summary(&split_page(page)));
     }
