@@ -534,7 +534,7 @@ mod tests {
     fn web_furniture_lines_are_not_rejoined() {
         let page = "首页 > 新闻中心 > 招商动态\n盐城高新区举行项目集中签约\n发布时间：2024-05-20 来源：管委会 浏览次数：312\n\
                     5月20日，12个项目签约，总投资86亿元。\n【打印本页】【关闭窗口】\n上一篇：高新区召开安全生产会议";
-        expect_test::expect![[r#"
+        expect_test::expect![[r"
             #0 article 0..114 title=None byline=None credit=None
               | 首页 > 新闻中心 > 招商动态
               | 盐城高新区举行项目集中签约
@@ -542,7 +542,7 @@ mod tests {
               | 5月20日，12个项目签约，总投资86亿元。
               | 【打印本页】【关闭窗口】
               | 上一篇：高新区召开安全生产会议
-        "#]]
+        "]]
         .assert_eq(&summary(&split_page(page)));
     }
 
