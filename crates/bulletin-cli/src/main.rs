@@ -14,6 +14,7 @@ mod output;
 mod plot;
 mod records;
 mod report;
+mod style;
 mod walk;
 
 use std::io;
@@ -27,12 +28,21 @@ fn main() -> std::process::ExitCode {
     let (stdin_closed, stdout_closed) = (output::was_closed(0), output::was_closed(1));
     input::STDIN_CLOSED.store(stdin_closed, std::sync::atomic::Ordering::Relaxed);
     let cli = Cli::parse();
+    style::init(cli.color);
+    report::set_verbosity(match (cli.quiet, cli.verbose) {
+        (true, _) => report::Verbosity::Quiet,
+        (_, true) => report::Verbosity::Verbose,
+        _ => report::Verbosity::Normal,
+    });
     if stdout_closed && writes_results(&cli.command) {
         // Rust's runtime put `/dev/null` in its place: the results would be lost with exit 0.
         report::error(&anyhow::anyhow!("cannot write to standard output: it is closed"));
         return ExitCode::Error.into();
     }
-    match run(cli) {
+    let started = std::time::Instant::now();
+    let result = run(cli);
+    report::verbose(format_args!("finished in {:.2} s", started.elapsed().as_secs_f64()));
+    match result {
         Ok(code) => code.into(),
         Err(err) if is_broken_pipe(&err) => ExitCode::Success.into(),
         Err(err) => {
@@ -56,6 +66,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Classifiers => cmd::classifiers::run(),
         Command::Eval(args) => cmd::eval::run(&cmd::eval::EvalConfig::new(args)?),
         Command::Inspect(args) => cmd::inspect::run(&cmd::inspect::InspectConfig::new(args)),
+        Command::Completions(args) => cmd::docs::completions(args.shell),
+        Command::Man => cmd::docs::man(),
     }
 }
 

@@ -229,5 +229,5 @@ fn write_table(out: &mut impl Write, r: &AuditReport<'_>) -> std::io::Result<()>
             format!("{:.3}", e.given_probability),
         ]);
     }
-    writeln!(out, "{table}")
+    writeln!(out, "{}", output::render(&table))
 }

@@ -202,7 +202,7 @@ fn write_table(out: &mut impl Write, r: &CompareReport<'_>, taxonomy: &bulletin_
         let name = taxonomy.index_of(theme).and_then(|t| taxonomy.theme(t)).map_or("", |t| t.name_zh());
         table.add_row([format!("F1 {theme} {name}"), format!("{fa:.4}"), format!("{fb:.4}")]);
     }
-    writeln!(out, "{table}")?;
+    writeln!(out, "{}", output::render(&table))?;
     writeln!(out, "McNemar: {}", r.mcnemar.verdict)?;
     writeln!(out, "the models disagree on {} pieces", r.disagreements_count)?;
     for d in r.disagreements.iter().take(TABLE_DISAGREEMENTS) {

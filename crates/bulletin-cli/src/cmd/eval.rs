@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::cli::{EvalArgs, ReportFormat};
 use crate::data::{self, Item, RecordReader};
-use crate::exit::ExitCode;
+use crate::exit::{ExitCode, UsageError};
 use crate::jsonl::Ordered;
 use crate::walk::Source;
 use crate::{model, output, plot, report};
@@ -45,6 +45,12 @@ pub struct EvalConfig {
 impl EvalConfig {
     /// Validates the parsed arguments.
     pub fn new(args: EvalArgs) -> Result<Self> {
+        // A BULLETIN_MODEL default is no model given: `--folds` trains its own fold models.
+        let from_env = |model: &PathBuf| std::env::var_os("BULLETIN_MODEL").is_some_and(|env| PathBuf::from(env) == *model);
+        let model = args.model.filter(|model| args.folds.is_none() || !from_env(model));
+        if args.folds.is_some() && model.is_some() {
+            return Err(UsageError("--folds cross-validates a training configuration and cannot evaluate --model".to_owned()).into());
+        }
         let folds = match args.folds {
             Some(k) => {
                 let config = super::train::training_config(&args.training, args.granularity_train)?;
@@ -54,7 +60,7 @@ impl EvalConfig {
         };
         Ok(Self {
             files: data::expand_paths(&args.data.data, &args.data.glob)?,
-            model: args.model,
+            model,
             granularity: super::granularity(args.granularity),
             format: args.format,
             folds,
@@ -366,7 +372,7 @@ fn write_table(out: &mut impl Write, r: &EvalReport<'_>, taxonomy: &Taxonomy) ->
             s.support.to_string(),
         ]);
     }
-    writeln!(out, "{table}")?;
+    writeln!(out, "{}", output::render(&table))?;
     let names: Vec<&str> = taxonomy.themes().iter().map(bulletin_core::Theme::name_zh).collect();
     let mut header = vec!["truth \\ predicted"];
     header.extend(&names);
@@ -376,7 +382,7 @@ fn write_table(out: &mut impl Write, r: &EvalReport<'_>, taxonomy: &Taxonomy) ->
         cells.extend(row.iter().map(ToString::to_string));
         table.add_row(cells);
     }
-    writeln!(out, "confusion matrix (rows: truth, columns: predicted)\n{table}")?;
+    writeln!(out, "confusion matrix (rows: truth, columns: predicted)\n{}", output::render(&table))?;
     writeln!(
         out,
         "tags, mixed pieces (≥ 2 labels, {}): precision {:.4}, recall {:.4}",
@@ -388,7 +394,7 @@ fn write_table(out: &mut impl Write, r: &EvalReport<'_>, taxonomy: &Taxonomy) ->
         for f in rows {
             table.add_row([f.form.to_owned(), f.pieces.to_string(), format!("{:.4}", f.accuracy), format!("{:.4}", f.macro_f1)]);
         }
-        writeln!(out, "per {what}\n{table}")?;
+        writeln!(out, "per {what}\n{}", output::render(&table))?;
     }
     write_reliability(out, &r.confidence)?;
     writeln!(out, "misclassified: {}", r.misclassified_count)?;
@@ -419,7 +425,7 @@ fn write_reliability(out: &mut impl Write, r: &Reliability) -> std::io::Result<(
     for b in r.bins.iter().filter(|b| b.pieces > 0) {
         table.add_row([format!("{:.1}–{:.1}", b.lower, b.upper), b.pieces.to_string(), num(b.confidence), num(b.accuracy)]);
     }
-    writeln!(out, "reliability\n{table}")?;
+    writeln!(out, "reliability\n{}", output::render(&table))?;
     let coverage: Vec<String> = r.risk_coverage.iter().map(|(c, a)| format!("{:.0} % → {}", 100.0 * c, num(*a))).collect();
     writeln!(out, "accuracy when keeping the most confident: {}", coverage.join(", "))?;
     let least: Vec<String> = r
@@ -569,13 +575,13 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
                     format!("{:.4}", r.macro_f1),
                 ]);
             }
-            writeln!(out, "{table}")?;
+            writeln!(out, "{}", output::render(&table))?;
             for (what, rows) in [("form", &report.per_form), ("script", &report.per_script), ("noise", &report.per_noise)] {
                 let mut table = output::table(&[what, "pieces", "accuracy", "macro-F1"]);
                 for f in rows {
                     table.add_row([f.form.to_owned(), f.pieces.to_string(), format!("{:.4}", f.accuracy), format!("{:.4}", f.macro_f1)]);
                 }
-                writeln!(out, "per {what} (all folds' predictions)\n{table}")?;
+                writeln!(out, "per {what} (all folds' predictions)\n{}", output::render(&table))?;
             }
             write_reliability(&mut out, &report.confidence)?;
         }

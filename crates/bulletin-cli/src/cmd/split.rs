@@ -77,6 +77,7 @@ impl PageSink for SplitSink {
     }
 
     fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
+        crate::report::input_read(&page.source, page.encoding, total);
         if self.format == Format::Table {
             self.table.end_page(self.emitter.out(), &page.source, page.encoding, total)?;
         }

@@ -117,7 +117,8 @@ impl PageSink for Collect {
         Ok(())
     }
 
-    fn end_page(&mut self, _page: &PageInfo, _total: usize) -> Result<()> {
+    fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
+        crate::report::input_read(&page.source, page.encoding, total);
         self.current = None;
         Ok(())
     }
@@ -235,7 +236,7 @@ pub fn run(config: &SuggestConfig) -> Result<ExitCode> {
                     r.reason.to_owned(),
                 ]);
             }
-            writeln!(out, "{table}")?;
+            writeln!(out, "{}", output::render(&table))?;
         }
     }
     out.flush()?;

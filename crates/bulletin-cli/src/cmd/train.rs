@@ -1,6 +1,5 @@
 //! `bulletin train`: labelled JSON Lines → model file.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::SyncSender;
 
@@ -9,7 +8,7 @@ use bulletin_classifier::calibration::CalibrationState;
 use bulletin_classifier::{CalibrationMode, ParamMap, Registry, TrainConfig, TrainGranularity, Trainer};
 use bulletin_core::outfile::OutFile;
 use bulletin_core::{Record, Taxonomy};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use crate::cli::{CalibrationArg, TrainArgs, TrainGranularityArg, TrainingArgs};
 use crate::data::{self, Drafts, Item, RecordReader};
@@ -218,16 +217,7 @@ fn read_batches(
     Ok((reader.read, reader.skipped, reader.finish()))
 }
 
-/// A byte-count progress bar over the data files, only when stderr is a terminal.
+/// A byte-count progress bar over the data files (see [`report::progress`]).
 fn progress_bar(files: &[Source]) -> Option<ProgressBar> {
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let total: u64 =
-        files.iter().filter_map(|f| if let Source::File(p) = f { std::fs::metadata(p).ok() } else { None }).map(|m| m.len()).sum();
-    let bar = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template("training {bar:40} {bytes}/{total_bytes} ({eta})") {
-        bar.set_style(style);
-    }
-    Some(bar)
+    report::progress("training", data::file_bytes(files), "bytes")
 }
