@@ -11,7 +11,7 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use anstyle::Style;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 
 use crate::{output, style};
 
@@ -108,11 +108,14 @@ pub fn progress(what: &str, total: u64, unit: &str) -> Option<ProgressBar> {
     let template = if unit == "bytes" {
         format!("{what} {{bar:40}} {{bytes}}/{{total_bytes}} ({{bytes_per_sec}}, {{eta}} left)")
     } else {
-        format!("{what} {{bar:40}} {{pos}}/{{len}} {unit} ({{per_sec}}, {{eta}} left)")
+        format!("{what} {{bar:40}} {{pos}}/{{len}} {unit} ({{rate}} {unit}/s, {{eta}} left)")
     };
     let bar = ProgressBar::new(total);
     if let Ok(style) = ProgressStyle::with_template(&template) {
-        bar.set_style(style);
+        // Whole pieces or records per second (indicatif's `per_sec` shows four decimals).
+        bar.set_style(style.with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0}", state.per_sec());
+        }));
     }
     Some(bar)
 }

@@ -306,3 +306,14 @@ fn the_readme_says_how_to_install_completions_and_the_man_page() {
     assert!(readme.contains("bulletin completions bash"));
     assert!(readme.contains("bulletin man"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Progress bars.
+
+/// Progress bars are for terminals: piped stderr (logs, CI) gets none of their redraws.
+#[test]
+fn progress_bars_stay_off_pipes() {
+    let (code, _, err) = run(&["audit", "--folds", "2", "--data", "data/samples/zone/labelled.jsonl", "-n", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("auditing") && !err.contains('\r') && !err.contains('\u{1b}'), "{err:?}");
+}

@@ -110,11 +110,14 @@ pub fn run(config: &AuditConfig) -> Result<ExitCode> {
     let keys: Vec<(&str, usize)> = records.iter().map(|(r, _)| (r.id.as_str(), r.labels.first().and_then(index_of).unwrap_or(0))).collect();
     let fold_of = assign_folds(&keys, config.folds, config.seed);
     let (mut articles, mut paragraphs): Judgements = (Vec::new(), Vec::new());
+    // Each fold trains on the other folds' records and judges its own: every record once per fold.
+    let progress = report::progress("auditing", (config.folds * records.len()) as u64, "records");
     for fold in 0..config.folds {
         let training: Vec<Record> = records.iter().zip(&fold_of).filter(|(_, f)| **f != fold).map(|((r, _), _)| r.clone()).collect();
         let mut trainer = Trainer::new(config.train.clone(), &Registry::default()).context("cannot start training")?;
         for batch in training.chunks(512) {
             trainer.add_records(batch).with_context(|| format!("fold {fold}: training failed"))?;
+            progress.iter().for_each(|bar| bar.inc(batch.len() as u64));
         }
         let tagger = Tagger::from_model(trainer.finish().with_context(|| format!("fold {fold}: training failed"))?)?;
         let held_out: Vec<usize> = (0..records.len()).filter(|&i| fold_of[i] == fold).collect();
@@ -123,7 +126,9 @@ pub fn run(config: &AuditConfig) -> Result<ExitCode> {
             articles.extend(a);
             paragraphs.extend(p);
         }
+        progress.iter().for_each(|bar| bar.inc(held_out.len() as u64));
     }
+    progress.iter().for_each(indicatif::ProgressBar::finish_and_clear);
     // Each level has its own thresholds (paragraphs are less certain than articles); the two
     // lists are then merged by margin.
     let mut issues: Vec<(&Judged, LabelIssue)> = Vec::new();

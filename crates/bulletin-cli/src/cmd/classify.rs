@@ -21,7 +21,7 @@
 //! thousands of times per run. A unit's buffers (pieces in, JSON out) are recycled from unit to
 //! unit instead, and the pieces come back to be dropped by the thread that split them.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, TryRecvError};
@@ -34,6 +34,7 @@ use crate::cli::{ClassifyArgs, Format, SortArg};
 use crate::exit::{ExitCode, UsageError};
 use crate::input::{self, InputConfig, PageInfo, PageSink};
 use crate::jsonl::{ClassifyRecord, PieceRecord};
+use crate::walk::Source;
 use crate::{model, style};
 use crate::output::{self, Emitter, Stdout};
 
@@ -135,6 +136,7 @@ fn classify<'scope>(
         config,
         scope,
         emitter,
+        progress: InputProgress::new(&config.input),
         rows: Vec::new(),
         rows_written: 0,
         counts: Counts::default(),
@@ -144,6 +146,9 @@ fn classify<'scope>(
     };
     let code = input::for_each_page(&config.input, &mut sink)?;
     sink.write_done(true)?;
+    if let Some(progress) = &sink.progress {
+        progress.bar.finish_and_clear();
+    }
     sink.emitter.finish()?;
     Ok(code)
 }
@@ -160,6 +165,8 @@ struct ClassifySink<'s, 'scope> {
     rows_written: usize,
     /// The current page's pieces per reported theme, for the line under its table.
     counts: Counts,
+    /// The progress bar of a large run.
+    progress: Option<InputProgress>,
     /// Spawned units and page ends not yet written, in input order.
     in_flight: VecDeque<Pending>,
     /// Written units, to reuse.
@@ -309,6 +316,9 @@ impl<'scope> ClassifySink<'_, 'scope> {
 
 impl PageSink for ClassifySink<'_, '_> {
     fn pieces(&mut self, page: &PageInfo, pieces: Vec<Piece>) -> Result<()> {
+        if let Some(progress) = &mut self.progress {
+            progress.read(page, &pieces);
+        }
         let mut unit = self.spare.pop().unwrap_or_default();
         unit.page = Some(page.clone());
         let mut bytes = 0;
@@ -337,6 +347,9 @@ impl PageSink for ClassifySink<'_, '_> {
 
     fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
         crate::report::input_read(&page.source, page.encoding, total);
+        if let Some(progress) = &mut self.progress {
+            progress.end_page(page);
+        }
         if self.in_flight.is_empty() {
             return self.write_end(page, total);
         }
@@ -347,6 +360,52 @@ impl PageSink for ClassifySink<'_, '_> {
     fn flush(&mut self) -> Result<()> {
         self.write_done(true)?;
         Ok(self.emitter.out().flush()?)
+    }
+}
+
+/// Inputs of more bytes than this get a progress bar (about a second of tagging on one core).
+const PROGRESS_BYTES: u64 = 8 << 20;
+
+/// The progress bar of `classify`: the bytes of the input files, advanced by the text of the
+/// pieces read (an estimate within a file: markup, blank lines and other encodings than UTF-8
+/// make bytes and text differ) and set exactly at the end of each file.
+struct InputProgress {
+    bar: indicatif::ProgressBar,
+    /// The size of each input file, by the name its pages carry.
+    sizes: HashMap<String, u64>,
+    /// The bytes of the inputs finished.
+    done: u64,
+    /// The text read from the current input.
+    current: u64,
+}
+
+impl InputProgress {
+    /// A bar when the input files hold more than [`PROGRESS_BYTES`], standard error is a terminal
+    /// that the results do not scroll over (standard output is not a terminal), and `-q` is not given.
+    fn new(input: &InputConfig) -> Option<Self> {
+        let sizes: HashMap<String, u64> = input
+            .sources
+            .iter()
+            .filter_map(|s| if let Source::File(p) = s { Some((s.name(), std::fs::metadata(p).ok()?.len())) } else { None })
+            .collect();
+        let total = sizes.values().sum();
+        if total < PROGRESS_BYTES || style::stdout_is_terminal() {
+            return None;
+        }
+        let bar = crate::report::progress("classifying", total, "bytes")?;
+        Some(Self { bar, sizes, done: 0, current: 0 })
+    }
+
+    fn read(&mut self, page: &PageInfo, pieces: &[Piece]) {
+        let size = self.sizes.get(&page.source).copied().unwrap_or(0);
+        self.current += pieces.iter().map(|p| (p.text.len() + p.title.as_ref().map_or(0, String::len)) as u64).sum::<u64>();
+        self.bar.set_position(self.done + self.current.min(size));
+    }
+
+    fn end_page(&mut self, page: &PageInfo) {
+        self.done += self.sizes.get(&page.source).copied().unwrap_or(0);
+        self.current = 0;
+        self.bar.set_position(self.done);
     }
 }
 

@@ -501,6 +501,8 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
     let fold_of = assign_folds(&records, taxonomy, k, seed);
     let mut rows = Vec::new();
     let mut pooled = Tally::new(taxonomy.len());
+    // Each fold trains on the other folds' records and scores its own: every record once per fold.
+    let progress = report::progress("cross-validating", (k * records.len()) as u64, "records");
     for fold in 0..k {
         let (mut test_items, mut owned) = (Vec::new(), Vec::new());
         for (record, &f) in records.iter().zip(&fold_of) {
@@ -513,9 +515,11 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
         let mut trainer = Trainer::new(train.clone(), &Registry::default()).context("cannot start training")?;
         for batch in owned.chunks(512) {
             trainer.add_records(batch).with_context(|| format!("fold {fold}: training failed"))?;
+            progress.iter().for_each(|bar| bar.inc(batch.len() as u64));
         }
         let tagger = Tagger::from_model(trainer.finish().with_context(|| format!("fold {fold}: training failed"))?)?;
         let tally = evaluate(&tagger, &units(&test_items, config.granularity, taxonomy));
+        progress.iter().for_each(|bar| bar.inc(test_items.len() as u64));
         rows.push(FoldRow {
             fold,
             train_records: owned.len(),
@@ -525,6 +529,7 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
         });
         pooled.merge(tally);
     }
+    progress.iter().for_each(indicatif::ProgressBar::finish_and_clear);
     let confidence = Reliability::new(&pooled.confidence);
     if let Some(dir) = &config.plot {
         plot::write_all(dir, &pooled.confidence, pooled.confusion.rows(), taxonomy)?;

@@ -183,6 +183,7 @@ pub fn run(config: &SuggestConfig) -> Result<ExitCode> {
     // Equally useful pieces in an order of the seed's.
     let mut order: Vec<usize> = (0..units.len()).collect();
     order.sort_by_key(|&i| xxh3_64_with_seed(&i.to_le_bytes(), config.seed));
+    let progress = report::progress("scoring the pool", units.len() as u64, "pieces");
     let candidates: Vec<Candidate> = order
         .par_iter()
         .map(|&i| {
@@ -196,9 +197,13 @@ pub fn run(config: &SuggestConfig) -> Result<ExitCode> {
             if let Some(c) = calibration {
                 c.map(shape).apply(&mut log_proba, length);
             }
-            Candidate { probabilities: log_proba.iter().map(|l| l.exp()).collect(), source: a.source, signature: MinHash::of(&text) }
+            let candidate =
+                Candidate { probabilities: log_proba.iter().map(|l| l.exp()).collect(), source: a.source, signature: MinHash::of(&text) };
+            progress.iter().for_each(|bar| bar.inc(1));
+            candidate
         })
         .collect();
+    progress.iter().for_each(indicatif::ProgressBar::finish_and_clear);
     let picks = choose(&candidates, config.count);
     let taxonomy = tagger.model().taxonomy();
     let mut bytes = Vec::new();
