@@ -11,7 +11,7 @@ pub const MAX_THREADS: u64 = 256;
 
 /// Tag the pieces of Chinese high-tech-zone news bulletins with their themes.
 #[derive(Debug, Parser)]
-#[command(name = "bulletin", version, about, propagate_version = true)]
+#[command(name = "bulletin", version = crate::version::SHORT, about, propagate_version = true)]
 pub struct Cli {
     /// The subcommand.
     #[command(subcommand)]

@@ -317,3 +317,24 @@ fn progress_bars_stay_off_pipes() {
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("auditing") && !err.contains('\r') && !err.contains('\u{1b}'), "{err:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// --version.
+
+#[test]
+fn version_names_the_commit_and_the_embedded_model() {
+    let (code, out, _) = run(&["--version"]);
+    assert_eq!(code, 0);
+    let first = out.lines().next().unwrap();
+    let commit = first.strip_prefix(concat!("bulletin ", env!("CARGO_PKG_VERSION"), " (commit ")).and_then(|r| r.strip_suffix(')'));
+    assert!(
+        commit.is_some_and(|c| c == "unknown" || (c.len() == 12 && c.chars().all(|c| c.is_ascii_hexdigit()))),
+        "{first}"
+    );
+    assert!(out.contains("embedded model: multinomial trained by bulletin "), "{out}");
+    assert!(out.contains("on 2550 records"), "{out}");
+    assert!(out.contains("training pieces per theme: investment "), "{out}");
+    // -V is the first line only.
+    let (_, short, _) = run(&["-V"]);
+    assert_eq!(short.trim_end(), first);
+}
