@@ -22,12 +22,23 @@ pub struct Cli {
         is set (CLICOLOR_FORCE=1 colours even when piped). `always` and `never` override the environment.")]
     pub color: ColorArg,
     /// Print only errors and warnings (no notes, summaries or progress bars).
-    #[arg(short, long, global = true, conflicts_with = "verbose", long_help = "Print only errors and warnings on stderr: no notes, \
-        no summaries and no progress bars. Results on stdout are unchanged.")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        long_help = "Print only errors and warnings on stderr: no notes, \
+        no summaries and no progress bars. Results on stdout are unchanged."
+    )]
     pub quiet: bool,
     /// Also report each page input read and the time the run took.
-    #[arg(short, long, global = true, long_help = "Also report on stderr each page input as it is read (its encoding and \
-        number of pieces) and, at the end, the time the run took.")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        long_help = "Also report on stderr each page input as it is read (its encoding and \
+        number of pieces) and, at the end, the time the run took."
+    )]
     pub verbose: bool,
 }
 
@@ -72,7 +83,7 @@ pub enum Command {
     Suggest(SuggestArgs),
     /// List labelled records and paragraphs whose label looks wrong (confident learning).
     Audit(AuditArgs),
-    /// Compare two models on labelled data (scores side by side, and the test of Quinn McNemar).
+    /// Compare two models on labelled data (scores side by side, and the test of Quinn `McNemar`).
     #[command(about = "Compare two models on labelled data: scores side by side and McNemar's test")]
     Compare(CompareArgs),
     /// List the classifier plugins.
@@ -87,8 +98,11 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell to complete for.
-    #[arg(value_enum, long_help = "The shell whose completion script is printed: bash, zsh, fish, powershell or elvish. \
-        The README's \"Shell completions and man page\" section says where to put it.")]
+    #[arg(
+        value_enum,
+        long_help = "The shell whose completion script is printed: bash, zsh, fish, powershell or elvish. \
+        The README's \"Shell completions and man page\" section says where to put it."
+    )]
     pub shell: clap_complete::Shell,
 }
 
@@ -276,7 +290,9 @@ pub struct ClassifyArgs {
     pub output: FormatArgs,
     /// The model to use (default: the model embedded in the binary).
     #[arg(
-        short, long, env = "BULLETIN_MODEL",
+        short,
+        long,
+        env = "BULLETIN_MODEL",
         value_name = "FILE",
         long_help = "The model file to use. Without it, the default model embedded in the binary \
         (models/default.bin at build time) is used."
@@ -391,7 +407,8 @@ pub struct TrainArgs {
     pub data: DataArgs,
     /// Where to write the model (atomically).
     #[arg(
-        short, long,
+        short,
+        long,
         value_name = "FILE",
         long_help = "The model file to write. It is written to a temporary file and renamed, so an interrupted \
         run leaves any previous model intact."
@@ -446,7 +463,9 @@ pub struct EvalArgs {
     pub data: DataArgs,
     /// The model to evaluate (default: the embedded model).
     #[arg(
-        short, long, env = "BULLETIN_MODEL",
+        short,
+        long,
+        env = "BULLETIN_MODEL",
         value_name = "FILE",
         long_help = "The model to evaluate. Default: the model embedded in the binary. Not with --folds, which trains its \
         own models (a BULLETIN_MODEL default is then ignored)."
@@ -489,7 +508,11 @@ pub struct EvalArgs {
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// Model file (default: the embedded model).
-    #[arg(value_name = "MODEL", env = "BULLETIN_MODEL", long_help = "The model file to describe. Without it, the default model embedded in the binary.")]
+    #[arg(
+        value_name = "MODEL",
+        env = "BULLETIN_MODEL",
+        long_help = "The model file to describe. Without it, the default model embedded in the binary."
+    )]
     pub model: Option<PathBuf>,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document.")]
@@ -535,7 +558,9 @@ pub struct MergeArgs {
 pub struct CalibrateArgs {
     /// The model to recalibrate (default: the embedded model).
     #[arg(
-        short, long, env = "BULLETIN_MODEL",
+        short,
+        long,
+        env = "BULLETIN_MODEL",
         value_name = "FILE",
         long_help = "The model whose calibration maps are refitted. Its counts, vocabulary and \
         parameters are kept as they are. Default: the model embedded in the binary."
@@ -574,7 +599,9 @@ pub struct SuggestArgs {
     pub input: InputArgs,
     /// The model whose uncertainty guides the choice (default: the embedded model).
     #[arg(
-        short, long, env = "BULLETIN_MODEL",
+        short,
+        long,
+        env = "BULLETIN_MODEL",
         value_name = "FILE",
         long_help = "The model trained on the labels so far. Its calibrated probabilities measure \
         how unsure it is about each piece; a model without calibration (fewer than about 20 records per theme) borrows the \
@@ -600,7 +627,8 @@ pub struct SuggestArgs {
     pub seed: u64,
     /// Where to write the draft records (JSON Lines, atomically).
     #[arg(
-        short, long,
+        short,
+        long,
         value_name = "FILE",
         long_help = "The draft records, most useful first, in the corpus schema with the model's guesses \
         as labels and a `suggested` field ({score, reason}). `train` leaves drafts out until their `suggested` field is deleted."

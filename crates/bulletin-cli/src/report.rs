@@ -46,7 +46,6 @@ fn is_verbose() -> bool {
     verbosity() == Verbosity::Verbose
 }
 
-
 /// `bulletin: error: …`, with the whole context chain on one line.
 pub fn error(err: &anyhow::Error) {
     diagnostic("error", style::ERROR, format_args!("{err:#}"));
@@ -98,10 +97,46 @@ fn line(prefix: &str, msg: impl Display) {
     eprintln!("{prefix}{}", output::escape(&msg, false));
 }
 
-/// A progress bar on standard error, or `None` when it would not be seen: standard error is not
-/// a terminal, or `-q` was given. `total` counts `unit` (`bytes`, or a word such as `folds`); the
-/// bar shows the rate and the time left.
-pub fn progress(what: &str, total: u64, unit: &str) -> Option<ProgressBar> {
+/// A progress bar on standard error, drawn only when it would be seen: standard error is a
+/// terminal and `-q` was not given. Cleared when finished or dropped.
+pub struct Progress(Option<ProgressBar>);
+
+impl Progress {
+    /// Advances the bar by `n`.
+    pub fn inc(&self, n: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc(n);
+        }
+    }
+
+    /// Moves the bar to `position`.
+    pub fn set_position(&self, position: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_position(position);
+        }
+    }
+
+    /// Whether the bar is drawn.
+    pub fn is_drawn(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// A progress bar (see [`Progress`]) of `what` over `total` `unit`s (`bytes`, or a plural noun
+/// such as `records`), showing the rate and the time left.
+pub fn progress(what: &str, total: u64, unit: &str) -> Progress {
+    Progress(progress_bar(what, total, unit))
+}
+
+fn progress_bar(what: &str, total: u64, unit: &str) -> Option<ProgressBar> {
     if verbosity() == Verbosity::Quiet || !std::io::stderr().is_terminal() {
         return None;
     }

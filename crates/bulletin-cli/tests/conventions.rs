@@ -198,7 +198,7 @@ fn piped_tables_are_plain_and_not_cut() {
     assert!(!out.contains(['┌', '│', '┆', '═', '─']), "{out}");
     assert!(!out.contains('\u{1b}'), "{out}");
     // One line per row: wider than 120 columns, never wrapped.
-    let widest = out.lines().map(|l| unicode_width(l)).max().unwrap();
+    let widest = out.lines().map(unicode_width).max().unwrap();
     assert!(widest > 120, "{widest}");
     assert_eq!(out.lines().filter(|l| l.contains("███")).count(), 17);
     assert!(out.lines().all(|l| l == l.trim_end()), "trailing blanks");
@@ -273,8 +273,11 @@ fn the_man_page_is_roff_listing_the_subcommands() {
         if let Some(request) = line.strip_prefix('.') {
             let name = request.split_whitespace().next().unwrap_or("");
             assert!(
-                ["TH", "SH", "SS", "TP", "PP", "LP", "P", "IP", "RS", "RE", "B", "I", "BR", "IR", "RB", "br", "sp", "ie", "el", "nf", "fi", "\\\""]
-                    .contains(&name),
+                [
+                    "TH", "SH", "SS", "TP", "PP", "LP", "P", "IP", "RS", "RE", "B", "I", "BR", "IR", "RB", "br", "sp", "ie", "el", "nf",
+                    "fi", "\\\""
+                ]
+                .contains(&name),
                 "unknown request: {line}"
             );
         }
@@ -327,10 +330,7 @@ fn version_names_the_commit_and_the_embedded_model() {
     assert_eq!(code, 0);
     let first = out.lines().next().unwrap();
     let commit = first.strip_prefix(concat!("bulletin ", env!("CARGO_PKG_VERSION"), " (commit ")).and_then(|r| r.strip_suffix(')'));
-    assert!(
-        commit.is_some_and(|c| c == "unknown" || (c.len() == 12 && c.chars().all(|c| c.is_ascii_hexdigit()))),
-        "{first}"
-    );
+    assert!(commit.is_some_and(|c| c == "unknown" || (c.len() == 12 && c.chars().all(|c| c.is_ascii_hexdigit()))), "{first}");
     assert!(out.contains("embedded model: multinomial trained by bulletin "), "{out}");
     assert!(out.contains("on 2550 records"), "{out}");
     assert!(out.contains("training pieces per theme: investment "), "{out}");

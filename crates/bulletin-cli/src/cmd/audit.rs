@@ -117,7 +117,7 @@ pub fn run(config: &AuditConfig) -> Result<ExitCode> {
         let mut trainer = Trainer::new(config.train.clone(), &Registry::default()).context("cannot start training")?;
         for batch in training.chunks(512) {
             trainer.add_records(batch).with_context(|| format!("fold {fold}: training failed"))?;
-            progress.iter().for_each(|bar| bar.inc(batch.len() as u64));
+            progress.inc(batch.len() as u64);
         }
         let tagger = Tagger::from_model(trainer.finish().with_context(|| format!("fold {fold}: training failed"))?)?;
         let held_out: Vec<usize> = (0..records.len()).filter(|&i| fold_of[i] == fold).collect();
@@ -126,9 +126,9 @@ pub fn run(config: &AuditConfig) -> Result<ExitCode> {
             articles.extend(a);
             paragraphs.extend(p);
         }
-        progress.iter().for_each(|bar| bar.inc(held_out.len() as u64));
+        progress.inc(held_out.len() as u64);
     }
-    progress.iter().for_each(indicatif::ProgressBar::finish_and_clear);
+    drop(progress);
     // Each level has its own thresholds (paragraphs are less certain than articles); the two
     // lists are then merged by margin.
     let mut issues: Vec<(&Judged, LabelIssue)> = Vec::new();

@@ -22,6 +22,7 @@
 //! unit instead, and the pieces come back to be dropped by the thread that split them.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, TryRecvError};
@@ -34,9 +35,9 @@ use crate::cli::{ClassifyArgs, Format, SortArg};
 use crate::exit::{ExitCode, UsageError};
 use crate::input::{self, InputConfig, PageInfo, PageSink};
 use crate::jsonl::{ClassifyRecord, PieceRecord};
+use crate::output::{self, Emitter, Stdout};
 use crate::walk::Source;
 use crate::{model, style};
-use crate::output::{self, Emitter, Stdout};
 
 /// Cost ([`cost`]: text bytes plus a per-piece overhead) per unit of work: small enough that the last unit of the input leaves the other
 /// workers idle for little time (about a millisecond of tagging), large enough that spawning
@@ -146,9 +147,7 @@ fn classify<'scope>(
     };
     let code = input::for_each_page(&config.input, &mut sink)?;
     sink.write_done(true)?;
-    if let Some(progress) = &sink.progress {
-        progress.bar.finish_and_clear();
-    }
+    sink.progress = None;
     sink.emitter.finish()?;
     Ok(code)
 }
@@ -370,7 +369,7 @@ const PROGRESS_BYTES: u64 = 8 << 20;
 /// pieces read (an estimate within a file: markup, blank lines and other encodings than UTF-8
 /// make bytes and text differ) and set exactly at the end of each file.
 struct InputProgress {
-    bar: indicatif::ProgressBar,
+    bar: crate::report::Progress,
     /// The size of each input file, by the name its pages carry.
     sizes: HashMap<String, u64>,
     /// The bytes of the inputs finished.
@@ -392,8 +391,8 @@ impl InputProgress {
         if total < PROGRESS_BYTES || style::stdout_is_terminal() {
             return None;
         }
-        let bar = crate::report::progress("classifying", total, "bytes")?;
-        Some(Self { bar, sizes, done: 0, current: 0 })
+        let bar = crate::report::progress("classifying", total, "bytes");
+        bar.is_drawn().then(|| Self { bar, sizes, done: 0, current: 0 })
     }
 
     fn read(&mut self, page: &PageInfo, pieces: &[Piece]) {
@@ -431,7 +430,8 @@ fn table_row(tagger: &Tagger, config: &ClassifyConfig, result: &Tagged) -> Row {
     let painted = |t: usize| style::paint(&name(t), style::theme(t, fallback), on);
     let p = &result.prediction;
     // An abstained piece keeps its best guess in view for the reviewer.
-    let theme = if p.abstained { format!("{} (? {} {:.2})", painted(p.theme), painted(p.best), p.scores[p.best]) } else { painted(p.theme) };
+    let theme =
+        if p.abstained { format!("{} (? {} {:.2})", painted(p.theme), painted(p.best), p.scores[p.best]) } else { painted(p.theme) };
     let piece = &result.piece;
     let index = match (piece.article_index, piece.paragraph) {
         (Some(a), Some(n)) => format!("{} ({a}.{n})", piece.index),
@@ -482,7 +482,7 @@ impl Counts {
         });
         let mut line = format!("per theme: {}", themes.collect::<Vec<_>>().join(", "));
         if self.abstained > 0 {
-            line.push_str(&format!(" ({} abstained)", self.abstained));
+            let _ = write!(line, " ({} abstained)", self.abstained);
         }
         line
     }

@@ -46,7 +46,7 @@ impl EvalConfig {
     /// Validates the parsed arguments.
     pub fn new(args: EvalArgs) -> Result<Self> {
         // A BULLETIN_MODEL default is no model given: `--folds` trains its own fold models.
-        let from_env = |model: &PathBuf| std::env::var_os("BULLETIN_MODEL").is_some_and(|env| PathBuf::from(env) == *model);
+        let from_env = |model: &PathBuf| std::env::var_os("BULLETIN_MODEL").is_some_and(|env| *model == env);
         let model = args.model.filter(|model| args.folds.is_none() || !from_env(model));
         if args.folds.is_some() && model.is_some() {
             return Err(UsageError("--folds cross-validates a training configuration and cannot evaluate --model".to_owned()).into());
@@ -487,6 +487,12 @@ fn assign_folds(records: &[&Record], taxonomy: &Taxonomy, k: usize, seed: u64) -
     bulletin_classifier::cv::assign_folds(&keys, k, seed)
 }
 
+/// The records of `fold` (to score) and those of the other folds (to train on).
+fn split_fold(records: &[&Record], fold_of: &[usize], fold: usize) -> (Vec<Item>, Vec<Record>) {
+    let (test, train): (Vec<(&&Record, &usize)>, _) = records.iter().zip(fold_of).partition(|(_, f)| **f == fold);
+    (test.into_iter().map(|(r, _)| Item::Article((*r).clone())).collect(), train.into_iter().map(|(r, _)| (*r).clone()).collect())
+}
+
 fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig) -> Result<ExitCode> {
     let taxonomy = &train.taxonomy;
     let (items, code) = read_items(config, taxonomy)?;
@@ -504,22 +510,15 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
     // Each fold trains on the other folds' records and scores its own: every record once per fold.
     let progress = report::progress("cross-validating", (k * records.len()) as u64, "records");
     for fold in 0..k {
-        let (mut test_items, mut owned) = (Vec::new(), Vec::new());
-        for (record, &f) in records.iter().zip(&fold_of) {
-            if f == fold {
-                test_items.push(Item::Article((*record).clone()));
-            } else {
-                owned.push((*record).clone());
-            }
-        }
+        let (test_items, owned) = split_fold(&records, &fold_of, fold);
         let mut trainer = Trainer::new(train.clone(), &Registry::default()).context("cannot start training")?;
         for batch in owned.chunks(512) {
             trainer.add_records(batch).with_context(|| format!("fold {fold}: training failed"))?;
-            progress.iter().for_each(|bar| bar.inc(batch.len() as u64));
+            progress.inc(batch.len() as u64);
         }
         let tagger = Tagger::from_model(trainer.finish().with_context(|| format!("fold {fold}: training failed"))?)?;
         let tally = evaluate(&tagger, &units(&test_items, config.granularity, taxonomy));
-        progress.iter().for_each(|bar| bar.inc(test_items.len() as u64));
+        progress.inc(test_items.len() as u64);
         rows.push(FoldRow {
             fold,
             train_records: owned.len(),
@@ -529,7 +528,7 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
         });
         pooled.merge(tally);
     }
-    progress.iter().for_each(indicatif::ProgressBar::finish_and_clear);
+    drop(progress);
     let confidence = Reliability::new(&pooled.confidence);
     if let Some(dir) = &config.plot {
         plot::write_all(dir, &pooled.confidence, pooled.confusion.rows(), taxonomy)?;

@@ -46,7 +46,7 @@ pub fn run(config: &MergeConfig) -> Result<ExitCode> {
     let sizes: Vec<u64> = std::iter::once(&config.first).chain(&config.rest).map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).collect();
     let progress = report::progress("merging", sizes.iter().sum(), "bytes");
     let mut merged = load_once(&config.first, &mut seen)?;
-    progress.iter().for_each(|bar| bar.inc(sizes[0]));
+    progress.inc(sizes[0]);
     for (path, size) in config.rest.iter().zip(&sizes[1..]) {
         let next = load_once(path, &mut seen)?;
         let shared = merged.shared_records(&next);
@@ -63,9 +63,9 @@ pub fn run(config: &MergeConfig) -> Result<ExitCode> {
         }
         // Every model merged so far matches the first, so a mismatch is reported against it.
         merged = merged.merge(next).with_context(|| format!("cannot merge {} with {}", path.display(), config.first.display()))?;
-        progress.iter().for_each(|bar| bar.inc(*size));
+        progress.inc(*size);
     }
-    progress.iter().for_each(indicatif::ProgressBar::finish_and_clear);
+    drop(progress);
     let out = config.out.path().display();
     let bytes = merged.to_bytes().context("cannot serialise the model")?;
     config.out.write(&bytes).with_context(|| format!("cannot save the model to {out}"))?;

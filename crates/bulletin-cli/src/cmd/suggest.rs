@@ -199,11 +199,11 @@ pub fn run(config: &SuggestConfig) -> Result<ExitCode> {
             }
             let candidate =
                 Candidate { probabilities: log_proba.iter().map(|l| l.exp()).collect(), source: a.source, signature: MinHash::of(&text) };
-            progress.iter().for_each(|bar| bar.inc(1));
+            progress.inc(1);
             candidate
         })
         .collect();
-    progress.iter().for_each(indicatif::ProgressBar::finish_and_clear);
+    drop(progress);
     let picks = choose(&candidates, config.count);
     let taxonomy = tagger.model().taxonomy();
     let mut bytes = Vec::new();

@@ -8,7 +8,6 @@ use bulletin_classifier::calibration::CalibrationState;
 use bulletin_classifier::{CalibrationMode, ParamMap, Registry, TrainConfig, TrainGranularity, Trainer};
 use bulletin_core::outfile::OutFile;
 use bulletin_core::{Record, Taxonomy};
-use indicatif::ProgressBar;
 
 use crate::cli::{CalibrationArg, TrainArgs, TrainGranularityArg, TrainingArgs};
 use crate::data::{self, Drafts, Item, RecordReader};
@@ -116,7 +115,7 @@ pub fn run(command: TrainCommand) -> Result<ExitCode> {
 fn train(command: TrainCommand) -> Result<ExitCode> {
     let taxonomy = command.config.taxonomy.clone();
     let mut trainer = Trainer::new(command.config, &Registry::default()).context("cannot start training")?;
-    let progress = progress_bar(&command.files);
+    let progress = report::progress("training", data::file_bytes(&command.files), "bytes");
     // Reading and parsing JSON run on their own thread, so they overlap featurisation instead of
     // leaving the cores idle between batches. Batches travel in order and the reader stops at the
     // first fatal error, after the batches before it, so messages come out as from a serial loop.
@@ -126,7 +125,7 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
             let reader = RecordReader::new(&taxonomy, command.strict, false)
                 .with_max_record_bytes(command.max_record_bytes)
                 .with_drafts(command.drafts);
-            read_batches(&command.files, reader, progress.as_ref(), sender)
+            read_batches(&command.files, reader, &progress, sender)
         });
         for batch in batches {
             // Returning drops `batches`: the reader's next send fails and it stops.
@@ -134,9 +133,7 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
         }
         reader.join().map_err(|_| anyhow!("the reader thread panicked"))?
     })?;
-    if let Some(bar) = &progress {
-        bar.finish_and_clear();
-    }
+    drop(progress);
     if read == 0 {
         bail!("no training data: no valid record in {} file(s) ({skipped} line(s) skipped)", command.files.len());
     }
@@ -180,7 +177,7 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
 fn read_batches(
     files: &[Source],
     mut reader: RecordReader<'_>,
-    progress: Option<&ProgressBar>,
+    progress: &report::Progress,
     sender: SyncSender<Vec<Record>>,
 ) -> Result<(u64, u64, ExitCode)> {
     let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
@@ -197,9 +194,7 @@ fn read_batches(
                 bail!("the trainer stopped");
             }
             done_bytes = before + bytes;
-            if let Some(bar) = progress {
-                bar.set_position(done_bytes);
-            }
+            progress.set_position(done_bytes);
             Ok(())
         });
         if trainer_gone {
@@ -215,9 +210,4 @@ fn read_batches(
     // Closing the channel ends the trainer's loop.
     drop(sender);
     Ok((reader.read, reader.skipped, reader.finish()))
-}
-
-/// A byte-count progress bar over the data files (see [`report::progress`]).
-fn progress_bar(files: &[Source]) -> Option<ProgressBar> {
-    report::progress("training", data::file_bytes(files), "bytes")
 }
