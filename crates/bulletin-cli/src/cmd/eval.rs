@@ -359,7 +359,7 @@ fn evaluate_model(config: &EvalConfig) -> Result<ExitCode> {
 }
 
 fn write_table(out: &mut impl Write, r: &EvalReport<'_>, taxonomy: &Taxonomy) -> std::io::Result<()> {
-    writeln!(out, "model {} at {} granularity: {} pieces", r.model, r.granularity, r.pieces)?;
+    writeln!(out, "model {} at {} granularity: {}", r.model, r.granularity, output::count(r.pieces, "piece", "pieces"))?;
     writeln!(out, "accuracy {:.4}   macro-F1 {:.4}", r.accuracy, r.macro_f1)?;
     let mut table = output::table(&["theme", "precision", "recall", "F1", "support"]);
     for row in &r.per_theme {
@@ -414,10 +414,10 @@ fn write_reliability(out: &mut impl Write, r: &Reliability) -> std::io::Result<(
     let num = |v: f64| if v.is_nan() { "–".to_owned() } else { format!("{v:.4}") };
     writeln!(
         out,
-        "confidence: ECE {} (10 bins)   AUROC right vs wrong {}   at ≥ 0.99: {} pieces, accuracy {}, {} of all errors",
+        "confidence: ECE {} (10 bins)   AUROC right vs wrong {}   at ≥ 0.99: {}, accuracy {}, {} of all errors",
         num(r.ece),
         num(r.auroc),
-        r.confident_pieces,
+        output::count(r.confident_pieces, "piece", "pieces"),
         num(r.confident_accuracy),
         pct(r.confident_error_share)
     )?;

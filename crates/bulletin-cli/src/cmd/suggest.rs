@@ -246,10 +246,10 @@ pub fn run(config: &SuggestConfig) -> Result<ExitCode> {
     }
     out.flush()?;
     report::info(format_args!(
-        "wrote {} drafts (of {} pieces in the pool) to {}: check each one's labels and paragraph_labels, then delete its \
+        "wrote {} (of {} in the pool) to {}: check each one's labels and paragraph_labels, then delete its \
          `suggested` field; train leaves drafts out until then",
-        rows.len(),
-        units.len(),
+        output::count(rows.len(), "draft", "drafts"),
+        output::count(units.len(), "piece", "pieces"),
         config.out.path().display()
     ));
     if calibration.is_some() && tagger.model().calibration().is_none() {
