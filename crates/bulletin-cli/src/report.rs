@@ -8,6 +8,7 @@
 
 use std::fmt::Display;
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use anstyle::Style;
@@ -91,11 +92,20 @@ fn diagnostic(kind: &str, kind_style: Style, msg: impl Display) {
 /// Writes `prefix` and `msg` as one line: control characters from file names, titles or
 /// library messages (ESC, BEL, newlines…) are escaped visibly, so one message is one line and
 /// cannot drive the terminal. The prefix is ours (its colour, if any, is kept).
+/// A message printed while a progress bar is drawn takes the bar off, prints, and draws it again
+/// below, so the two never mix on one line.
 #[expect(clippy::print_stderr, reason = "the CLI reports errors, warnings, notes and summaries on stderr")]
 fn line(prefix: &str, msg: impl Display) {
     let msg = msg.to_string();
-    eprintln!("{prefix}{}", output::escape(&msg, false));
+    let print = || eprintln!("{prefix}{}", output::escape(&msg, false));
+    match DRAWN.lock().ok().and_then(|bar| bar.clone()) {
+        Some(bar) => bar.suspend(print),
+        None => print(),
+    }
 }
+
+/// The progress bar being drawn, if any.
+static DRAWN: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
 /// A progress bar on standard error, drawn only when it would be seen: standard error is a
 /// terminal and `-q` was not given. Cleared when finished or dropped.
@@ -126,6 +136,9 @@ impl Drop for Progress {
     fn drop(&mut self) {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();
+            if let Ok(mut drawn) = DRAWN.lock() {
+                *drawn = None;
+            }
         }
     }
 }
@@ -133,7 +146,11 @@ impl Drop for Progress {
 /// A progress bar (see [`Progress`]) of `what` over `total` `unit`s (`bytes`, or a plural noun
 /// such as `records`), showing the rate and the time left.
 pub fn progress(what: &str, total: u64, unit: &str) -> Progress {
-    Progress(progress_bar(what, total, unit))
+    let bar = progress_bar(what, total, unit);
+    if let (Some(bar), Ok(mut drawn)) = (&bar, DRAWN.lock()) {
+        *drawn = Some(bar.clone());
+    }
+    Progress(bar)
 }
 
 fn progress_bar(what: &str, total: u64, unit: &str) -> Option<ProgressBar> {

@@ -338,3 +338,19 @@ fn version_names_the_commit_and_the_embedded_model() {
     let (_, short, _) = run(&["-V"]);
     assert_eq!(short.trim_end(), first);
 }
+
+/// `split` and `segment` tables at paragraph granularity do not repeat the article's title either.
+#[test]
+fn split_and_segment_paragraph_rows_show_sections_not_titles() {
+    let (code, out, err) = run(&["split", "-g", "paragraph", PAGE]);
+    assert_eq!(code, 0, "{err}");
+    let header: Vec<&str> = out.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(header, ["#", "article", "para", "section", "kind", "chars", "text"]);
+    assert!(!out.contains("从实验台到生产线"), "{out}");
+    let (code, out, err) = run(&["segment", "-g", "paragraph", PAGE]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().nth(1).unwrap().split_whitespace().collect::<Vec<_>>(), ["#", "section", "tokens", "features"]);
+    assert!(out.lines().any(|l| l.starts_with(" 6 ") && l.contains("一个难题牵出一段合作")), "{out}");
+    let (_, out, _) = run(&["segment", PAGE]);
+    assert_eq!(out.lines().nth(1).unwrap().split_whitespace().nth(1), Some("title"));
+}
