@@ -324,7 +324,7 @@ pub struct ClassifyArgs {
         value_name = "K",
         default_value_t = 0,
         long_help = "Add `why`: the K features that most favoured the chosen theme over the runner-up, \
-        with their contributions in natural-log units. A model whose classifier cannot explain (linfa-multinomial, \
+        with their contributions in natural-log units (in tables, a `why` column with one feature per line). A model whose classifier cannot explain (linfa-multinomial, \
         linfa-bernoulli) makes this a usage error (exit code 2)."
     )]
     pub explain: usize,
