@@ -258,6 +258,13 @@ pub fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A table cell naming a theme of `taxonomy` by `label` (its id or Chinese name): escaped, and
+/// in the theme's colour when `color`.
+pub fn theme_cell(taxonomy: &bulletin_core::Taxonomy, label: &str, color: bool) -> String {
+    let style = taxonomy.index_of(label).map_or_else(anstyle::Style::new, |t| style::theme(t, taxonomy.fallback()));
+    style::paint(&escape(label, false), style, color)
+}
+
 /// Writes a human-readable report (tables, summaries) with [`escape`]: file names, titles,
 /// theme names and features from files cannot send escape sequences to the terminal.
 pub fn write_human(out: &mut impl Write, text: &str) -> io::Result<()> {

@@ -354,3 +354,23 @@ fn split_and_segment_paragraph_rows_show_sections_not_titles() {
     let (_, out, _) = run(&["segment", PAGE]);
     assert_eq!(out.lines().nth(1).unwrap().split_whitespace().nth(1), Some("title"));
 }
+
+/// `audit` and `suggest` tables colour theme ids; ids and paths from the data stay escaped
+/// (they used to reach the terminal as they were).
+#[test]
+fn audit_tables_colour_themes_and_escape_ids() {
+    let labelled = std::fs::read_to_string(root().join("data/samples/zone/labelled.jsonl")).unwrap();
+    let dir = temp_with(&[("labelled.jsonl", labelled.replace("\"train-a-008\"", "\"train-a-008\\u001b[2J\"").as_bytes())]);
+    let data = dir.path().join("labelled.jsonl");
+    let (code, out, err) = run(&["audit", "--data", s(&data), "-n", "0", "--color", "always"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("train-a-008\\x1b[2J"), "{out}");
+    assert!(!out.contains("\u{1b}[2J"), "{out}");
+    assert!(out.contains("\u{1b}[35mfinancing\u{1b}[0m"), "{out}");
+    let (_, out, _) = run(&["audit", "--data", s(&data), "-n", "0"]);
+    assert!(!out.contains('\u{1b}'), "{out}");
+    let (code, out, err) =
+        run(&["suggest", "data/samples/page-1.txt", "-n", "2", "-o", s(&dir.path().join("drafts.jsonl")), "--color", "always"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().skip(1).all(|l| l.contains("\u{1b}[") || l.contains(" other ")), "{out}");
+}

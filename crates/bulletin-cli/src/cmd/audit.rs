@@ -177,7 +177,7 @@ pub fn run(config: &AuditConfig) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
-        ReportFormat::Table => write_table(&mut out, &report)?,
+        ReportFormat::Table => write_table(&mut out, &report, taxonomy)?,
     }
     out.flush()?;
     Ok(code)
@@ -207,7 +207,10 @@ fn judge(tagger: &Tagger, record: &Record, index: usize, taxonomy: &Taxonomy) ->
     (article, paragraphs)
 }
 
-fn write_table(out: &mut impl Write, r: &AuditReport<'_>) -> std::io::Result<()> {
+/// Writes the report; cells from the data (paths, ids) are escaped one by one, so that theme
+/// colours are the only escape sequences written.
+fn write_table(out: &mut impl Write, r: &AuditReport<'_>, taxonomy: &Taxonomy) -> std::io::Result<()> {
+    let color = crate::style::stdout();
     writeln!(
         out,
         "{}-fold audit (seed {}) of {} records and {} labelled paragraphs: {} labels look wrong{}",
@@ -226,10 +229,10 @@ fn write_table(out: &mut impl Write, r: &AuditReport<'_>) -> std::io::Result<()>
         };
         table.add_row([
             e.rank.to_string(),
-            format!("{}:{}", e.file, e.line),
-            id,
-            e.given.to_owned(),
-            e.suggested.to_owned(),
+            output::escape(&format!("{}:{}", e.file, e.line), false).into_owned(),
+            output::escape(&id, false).into_owned(),
+            output::theme_cell(taxonomy, e.given, color),
+            output::theme_cell(taxonomy, e.suggested, color),
             format!("{:.3}", e.confidence),
             format!("{:.3}", e.given_probability),
         ]);

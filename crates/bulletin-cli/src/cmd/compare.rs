@@ -147,7 +147,12 @@ pub fn run(config: &CompareConfig) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
-        ReportFormat::Table => write_table(&mut out, &report, taxonomy)?,
+        ReportFormat::Table => {
+            // Model names are paths and ids come from the data: escaped like every human report.
+            let mut text = Vec::new();
+            write_table(&mut text, &report, taxonomy)?;
+            output::write_human(&mut out, &String::from_utf8_lossy(&text))?;
+        }
     }
     out.flush()?;
     Ok(code)

@@ -230,15 +230,18 @@ pub fn run(config: &SuggestConfig) -> Result<ExitCode> {
             writeln!(out)?;
         }
         ReportFormat::Table => {
+            // Cells from the pool (ids, titles) are escaped one by one, so that theme colours are
+            // the only escape sequences written.
+            let color = crate::style::stdout();
             let mut table = output::table(&["#", "id", "title", "guess", "score", "reason"]);
             for r in &rows {
                 table.add_row([
                     r.rank.to_string(),
-                    r.id.to_owned(),
+                    output::escape(r.id, false).into_owned(),
                     r.title.clone(),
-                    r.guess.to_owned(),
+                    output::theme_cell(taxonomy, r.guess, color),
                     format!("{:.3}", r.score),
-                    r.reason.to_owned(),
+                    output::escape(r.reason, false).into_owned(),
                 ]);
             }
             writeln!(out, "{}", output::render(&table))?;
