@@ -149,7 +149,7 @@ pub fn table_heading(source: &str, encoding: &str, first: usize, rows: usize, to
 }
 
 /// `n` and the noun, singular for one: `1 piece`, `0 pieces`, `7 pieces`.
-pub fn count<N: std::fmt::Display + PartialEq + From<u8>>(n: N, one: &str, many: &str) -> String {
+pub fn count<N: std::fmt::Display + PartialEq + From<u8> + Copy>(n: N, one: &str, many: &str) -> String {
     format!("{n} {}", if n == N::from(1) { one } else { many })
 }
 
