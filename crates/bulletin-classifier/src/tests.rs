@@ -517,3 +517,26 @@ fn a_model_that_cannot_tell_themes_apart_is_refused_at_finish() {
     let model = train_with(&[], "multinomial", &distinct).unwrap();
     assert!(model.predict_log_proba(&[]).iter().all(|s| s.is_finite()));
 }
+
+/// Regression: an unknown `--param` listed only the plugin's keys (`alpha`, `fit_prior`,
+/// `class_prior`), not the model's own, which are just as valid.
+#[test]
+fn unknown_param_lists_every_accepted_key() {
+    let Err(ClassifierError::UnknownParam { name, valid }) = train_with(&[("topk", "5")], "multinomial", &[]) else {
+        panic!("an unknown key must be refused");
+    };
+    assert_eq!(name, "topk");
+    for key in [
+        "alpha",
+        "fit_prior",
+        "class_prior",
+        "min_count",
+        "top_k",
+        "min_confidence",
+        "tag_min_share",
+        "tag_min_confidence",
+        "tag_min_score",
+    ] {
+        assert!(valid.iter().any(|k| k == key), "{key} missing from {valid:?}");
+    }
+}

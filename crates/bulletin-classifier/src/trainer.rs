@@ -95,6 +95,9 @@ impl Default for TrainConfig {
     }
 }
 
+/// The model's own `--param` keys, which every classifier accepts besides its plugin's.
+const MODEL_PARAMS: [&str; 6] = ["min_count", "top_k", "min_confidence", "tag_min_share", "tag_min_confidence", "tag_min_score"];
+
 fn split_params(params: &ParamMap) -> Result<(ParamMap, Selection, TagPolicy), ClassifierError> {
     let mut plugin = ParamMap::new();
     let mut selection = Selection::default();
@@ -246,7 +249,14 @@ impl Trainer {
     /// Like [`Trainer::new`], reusing an already built pipeline (its settings must be `config.settings`).
     pub fn with_pipeline(config: TrainConfig, pipeline: Pipeline, registry: &Registry) -> Result<Self, ClassifierError> {
         let (plugin_params, selection, policy) = split_params(&config.params)?;
-        let plugin = registry.get(&config.classifier)?.create(&plugin_params, config.taxonomy.len())?;
+        let plugin = registry.get(&config.classifier)?.create(&plugin_params, config.taxonomy.len()).map_err(|err| match err {
+            // The plugin knows only its own keys: name the model's too, so the list is complete.
+            ClassifierError::UnknownParam { name, mut valid } => {
+                valid.extend(MODEL_PARAMS.iter().map(|k| (*k).to_owned()));
+                ClassifierError::UnknownParam { name, valid }
+            }
+            err => err,
+        })?;
         let n = config.taxonomy.len();
         Ok(Self {
             config,

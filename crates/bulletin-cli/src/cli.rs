@@ -11,11 +11,53 @@ pub const MAX_THREADS: u64 = 256;
 
 /// Tag the pieces of Chinese high-tech-zone news bulletins with their themes.
 #[derive(Debug, Parser)]
-#[command(name = "bulletin", version, about, propagate_version = true)]
+#[command(name = "bulletin", version = crate::version::SHORT, about, propagate_version = true)]
 pub struct Cli {
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour the output: auto, always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto, long_help = "When to colour themes, \
+        confidence bars and diagnostics. `auto` (the default): only on a terminal, and never when the NO_COLOR environment variable \
+        is set (CLICOLOR_FORCE=1 colours even when piped). `always` and `never` override the environment.")]
+    pub color: ColorArg,
+    /// Print only errors and warnings (no notes, summaries or progress bars).
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        long_help = "Print only errors and warnings on stderr: no notes, \
+        no summaries and no progress bars. Results on stdout are unchanged."
+    )]
+    pub quiet: bool,
+    /// Also report each page input read and the time the run took.
+    #[arg(
+        short,
+        long,
+        global = true,
+        long_help = "Also report on stderr each page input as it is read (its encoding and \
+        number of pieces) and, at the end, the time the run took."
+    )]
+    pub verbose: bool,
+}
+
+/// Parses a probability (0 to 1): a value outside is a usage error (exit code 2), as clap reports
+/// any other invalid value.
+fn probability(text: &str) -> Result<f64, String> {
+    let p: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number"))?;
+    if (0.0..=1.0).contains(&p) { Ok(p) } else { Err(format!("{p} is not between 0 and 1")) }
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// Colour on a terminal, following `NO_COLOR` and `CLICOLOR_FORCE`.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
 }
 
 /// The subcommands.
@@ -41,10 +83,27 @@ pub enum Command {
     Suggest(SuggestArgs),
     /// List labelled records and paragraphs whose label looks wrong (confident learning).
     Audit(AuditArgs),
-    /// Compare two models on labelled data: scores side by side and `McNemar`'s test.
+    /// Compare two models on labelled data (scores side by side, and the test of Quinn `McNemar`).
+    #[command(about = "Compare two models on labelled data: scores side by side and McNemar's test")]
     Compare(CompareArgs),
     /// List the classifier plugins.
     Classifiers,
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on standard output.
+    Man,
+}
+
+/// `bulletin completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(
+        value_enum,
+        long_help = "The shell whose completion script is printed: bash, zsh, fish, powershell or elvish. \
+        The README's \"Shell completions and man page\" section says where to put it."
+    )]
+    pub shell: clap_complete::Shell,
 }
 
 /// How results are printed.
@@ -174,7 +233,7 @@ pub struct InputArgs {
 #[derive(Debug, Args)]
 pub struct FormatArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table, long_help = "Output format: `table` for people, `jsonl` one flat JSON object per piece and line, \
+    #[arg(short, long, value_enum, default_value_t = Format::Table, long_help = "Output format: `table` for people, `jsonl` one flat JSON object per piece and line, \
         `json` one array of the same objects.")]
     pub format: Format,
 }
@@ -187,7 +246,7 @@ pub struct SplitArgs {
     #[command(flatten)]
     pub output: FormatArgs,
     /// Cut into articles (default) or paragraphs.
-    #[arg(long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: one piece per article or photo caption, section headings kept as lines of the text. \
+    #[arg(short, long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: one piece per article or photo caption, section headings kept as lines of the text. \
         `paragraph`: one piece per paragraph, with its article's index, its number and its section heading.")]
     pub granularity: GranularityArg,
 }
@@ -200,10 +259,11 @@ pub struct SegmentArgs {
     #[command(flatten)]
     pub output: FormatArgs,
     /// Cut into articles (default) or paragraphs.
-    #[arg(long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: one piece per article or caption; `paragraph`: one piece per paragraph.")]
+    #[arg(short, long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: one piece per article or caption; `paragraph`: one piece per paragraph.")]
     pub granularity: GranularityArg,
     /// Use this model's text-pipeline settings.
     #[arg(
+        short,
         long,
         value_name = "FILE",
         conflicts_with = "dict",
@@ -230,20 +290,23 @@ pub struct ClassifyArgs {
     pub output: FormatArgs,
     /// The model to use (default: the model embedded in the binary).
     #[arg(
+        short,
         long,
+        env = "BULLETIN_MODEL",
         value_name = "FILE",
         long_help = "The model file to use. Without it, the default model embedded in the binary \
         (models/default.bin at build time) is used."
     )]
     pub model: Option<PathBuf>,
     /// Tag articles (default) or paragraphs.
-    #[arg(long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: tag each article and caption (secondary tags come from its paragraphs); \
+    #[arg(short, long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: tag each article and caption (secondary tags come from its paragraphs); \
         `paragraph`: tag each paragraph.")]
     pub granularity: GranularityArg,
     /// Abstain (theme `other`) when the top score is below P.
     #[arg(
         long,
         value_name = "P",
+        value_parser = probability,
         long_help = "Report the fallback theme (`other`) with `abstained: true` when the top score is below P (0–1). \
         The best guess stays visible: `best` in JSON, `其他 (? 招商引资 0.58)` in tables. With a calibrated model, confidence is the \
         probability that the theme is right, so P is the accuracy you ask for. Overrides the threshold stored in the model (0 unless \
@@ -261,12 +324,12 @@ pub struct ClassifyArgs {
         value_name = "K",
         default_value_t = 0,
         long_help = "Add `why`: the K features that most favoured the chosen theme over the runner-up, \
-        with their contributions in natural-log units. A model whose classifier cannot explain (linfa-multinomial, \
+        with their contributions in natural-log units (in tables, a `why` column with one feature per line). A model whose classifier cannot explain (linfa-multinomial, \
         linfa-bernoulli) makes this a usage error (exit code 2)."
     )]
     pub explain: usize,
     /// Worker threads (default: all cores).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS), long_help = "Classify with N worker threads (default: one per core), \
+    #[arg(short = 'j', long, value_name = "N", env = "BULLETIN_THREADS", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS), long_help = "Classify with N worker threads (default: one per core), \
         at most 256. With N = 1 everything runs on one thread; with more, N threads tag the pieces while one more thread reads \
         the input and writes the output, which takes little time. The output is the same for every N.")]
     pub threads: Option<u64>,
@@ -344,6 +407,7 @@ pub struct TrainArgs {
     pub data: DataArgs,
     /// Where to write the model (atomically).
     #[arg(
+        short,
         long,
         value_name = "FILE",
         long_help = "The model file to write. It is written to a temporary file and renamed, so an interrupted \
@@ -351,7 +415,7 @@ pub struct TrainArgs {
     )]
     pub out: PathBuf,
     /// Train on articles, paragraphs or both (default).
-    #[arg(long, value_enum, default_value_t = TrainGranularityArg::Both, long_help = "`article`: each record's title and text with its primary label; \
+    #[arg(short, long, value_enum, default_value_t = TrainGranularityArg::Both, long_help = "`article`: each record's title and text with its primary label; \
         `paragraph`: each paragraph with its own label (records with `paragraph_labels`); `both`: all of them.")]
     pub granularity: TrainGranularityArg,
     /// Longest JSON line accepted, in bytes.
@@ -374,7 +438,7 @@ pub struct TrainArgs {
     )]
     pub include_suggested: bool,
     /// Worker threads (default: all cores).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS), long_help = "Featurise with N worker threads \
+    #[arg(short = 'j', long, value_name = "N", env = "BULLETIN_THREADS", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS), long_help = "Featurise with N worker threads \
         (default: one per core), at most 256, while one more thread reads and parses the JSON input. The model is the same for every N.")]
     pub threads: Option<u64>,
     /// Calibrate confidence on out-of-fold scores (auto) or not (none).
@@ -399,18 +463,20 @@ pub struct EvalArgs {
     pub data: DataArgs,
     /// The model to evaluate (default: the embedded model).
     #[arg(
+        short,
         long,
+        env = "BULLETIN_MODEL",
         value_name = "FILE",
-        conflicts_with = "folds",
-        long_help = "The model to evaluate. Default: the model embedded in the binary."
+        long_help = "The model to evaluate. Default: the model embedded in the binary. Not with --folds, which trains its \
+        own models (a BULLETIN_MODEL default is then ignored)."
     )]
     pub model: Option<PathBuf>,
     /// Evaluate articles (default) or paragraphs.
-    #[arg(long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: each article record, truth = its first label; \
+    #[arg(short, long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: each article record, truth = its first label; \
         `paragraph`: each paragraph of each article record (truth = its paragraph label) and each paragraph record.")]
     pub granularity: GranularityArg,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document with the same numbers.")]
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document with the same numbers.")]
     pub format: ReportFormat,
     /// Longest JSON line accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, value_parser = clap::value_parser!(u64).range(1..),
@@ -442,10 +508,14 @@ pub struct EvalArgs {
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// Model file (default: the embedded model).
-    #[arg(value_name = "MODEL", long_help = "The model file to describe. Without it, the default model embedded in the binary.")]
+    #[arg(
+        value_name = "MODEL",
+        env = "BULLETIN_MODEL",
+        long_help = "The model file to describe. Without it, the default model embedded in the binary."
+    )]
     pub model: Option<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document.")]
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document.")]
     pub format: ReportFormat,
     /// Same as --format json.
     #[arg(long, long_help = "Print JSON (the same as --format json).")]
@@ -470,7 +540,7 @@ pub struct MergeArgs {
     )]
     pub models: Vec<PathBuf>,
     /// Where to write the merged model (atomically).
-    #[arg(long, value_name = "FILE", long_help = "The merged model file, written atomically (temporary file, then rename).")]
+    #[arg(short, long, value_name = "FILE", long_help = "The merged model file, written atomically (temporary file, then rename).")]
     pub out: PathBuf,
     /// Merge even when the models' record digests show shared training records.
     #[arg(
@@ -488,7 +558,9 @@ pub struct MergeArgs {
 pub struct CalibrateArgs {
     /// The model to recalibrate (default: the embedded model).
     #[arg(
+        short,
         long,
+        env = "BULLETIN_MODEL",
         value_name = "FILE",
         long_help = "The model whose calibration maps are refitted. Its counts, vocabulary and \
         parameters are kept as they are. Default: the model embedded in the binary."
@@ -516,7 +588,7 @@ pub struct CalibrateArgs {
     )]
     pub none: bool,
     /// Where to write the recalibrated model (atomically).
-    #[arg(long, value_name = "FILE", long_help = "The model file to write, atomically (temporary file, then rename).")]
+    #[arg(short, long, value_name = "FILE", long_help = "The model file to write, atomically (temporary file, then rename).")]
     pub out: PathBuf,
 }
 
@@ -527,7 +599,9 @@ pub struct SuggestArgs {
     pub input: InputArgs,
     /// The model whose uncertainty guides the choice (default: the embedded model).
     #[arg(
+        short,
         long,
+        env = "BULLETIN_MODEL",
         value_name = "FILE",
         long_help = "The model trained on the labels so far. Its calibrated probabilities measure \
         how unsure it is about each piece; a model without calibration (fewer than about 20 records per theme) borrows the \
@@ -539,7 +613,7 @@ pub struct SuggestArgs {
         long_help = "Choose N pieces (fewer when the pool has fewer that are not near-duplicates of each other).")]
     pub count: u64,
     /// Choose articles (default) or paragraphs.
-    #[arg(long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: each draft is an article with its \
+    #[arg(short, long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: each draft is an article with its \
         paragraph labels pre-filled; `paragraph`: each draft is one paragraph.")]
     pub granularity: GranularityArg,
     /// Seed that orders equally useful pieces.
@@ -553,6 +627,7 @@ pub struct SuggestArgs {
     pub seed: u64,
     /// Where to write the draft records (JSON Lines, atomically).
     #[arg(
+        short,
         long,
         value_name = "FILE",
         long_help = "The draft records, most useful first, in the corpus schema with the model's guesses \
@@ -560,7 +635,7 @@ pub struct SuggestArgs {
     )]
     pub out: PathBuf,
     /// Summary format on stdout.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document.")]
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document.")]
     pub format: ReportFormat,
 }
 
@@ -585,7 +660,7 @@ pub struct AuditArgs {
     )]
     pub count: usize,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document.")]
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document.")]
     pub format: ReportFormat,
     /// With --folds: train on articles, paragraphs or both (default).
     #[arg(long, value_enum, default_value_t = TrainGranularityArg::Both, long_help = "The training granularity of the fold models.")]
@@ -622,10 +697,10 @@ pub struct CompareArgs {
     #[arg(value_name = "MODEL_B", long_help = "A model file, or `default` for the model embedded in the binary.")]
     pub model_b: String,
     /// Compare on articles (default) or paragraphs.
-    #[arg(long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: each article record, truth = its \
+    #[arg(short, long, value_enum, default_value_t = GranularityArg::Article, long_help = "`article`: each article record, truth = its \
         first label; `paragraph`: each labelled paragraph and paragraph record.")]
     pub granularity: GranularityArg,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document.")]
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Table, long_help = "`table` for people, `json` one document.")]
     pub format: ReportFormat,
 }

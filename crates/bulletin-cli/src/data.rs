@@ -14,6 +14,12 @@ use bulletin_core::{ParagraphRecord, Record, Taxonomy};
 use crate::report;
 use crate::walk::{self, Source};
 
+/// The total size of the files among `files` (standard input counts 0): the length of a
+/// progress bar in bytes.
+pub fn file_bytes(files: &[Source]) -> u64 {
+    files.iter().filter_map(|f| if let Source::File(p) = f { std::fs::metadata(p).ok() } else { None }).map(|m| m.len()).sum()
+}
+
 /// The inputs named by `--data`: `-` for standard input (once at most), files as given,
 /// directories read recursively (see [`crate::walk`]) for `globs`, by default `*.jsonl`.
 pub fn expand_paths(paths: &[PathBuf], globs: &[String]) -> Result<Vec<Source>> {

@@ -14,11 +14,13 @@ mod output;
 mod plot;
 mod records;
 mod report;
+mod style;
+mod version;
 mod walk;
 
 use std::io;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command};
 use crate::exit::ExitCode;
@@ -26,13 +28,22 @@ use crate::exit::ExitCode;
 fn main() -> std::process::ExitCode {
     let (stdin_closed, stdout_closed) = (output::was_closed(0), output::was_closed(1));
     input::STDIN_CLOSED.store(stdin_closed, std::sync::atomic::Ordering::Relaxed);
-    let cli = Cli::parse();
+    let cli = parse();
+    style::init(cli.color);
+    report::set_verbosity(match (cli.quiet, cli.verbose) {
+        (true, _) => report::Verbosity::Quiet,
+        (_, true) => report::Verbosity::Verbose,
+        _ => report::Verbosity::Normal,
+    });
     if stdout_closed && writes_results(&cli.command) {
         // Rust's runtime put `/dev/null` in its place: the results would be lost with exit 0.
         report::error(&anyhow::anyhow!("cannot write to standard output: it is closed"));
         return ExitCode::Error.into();
     }
-    match run(cli) {
+    let started = std::time::Instant::now();
+    let result = run(cli);
+    report::verbose(format_args!("finished in {:.2} s", started.elapsed().as_secs_f64()));
+    match result {
         Ok(code) => code.into(),
         Err(err) if is_broken_pipe(&err) => ExitCode::Success.into(),
         Err(err) => {
@@ -40,6 +51,17 @@ fn main() -> std::process::ExitCode {
             if err.downcast_ref::<exit::UsageError>().is_some() { ExitCode::Usage.into() } else { ExitCode::Error.into() }
         }
     }
+}
+
+/// Parses the command line. `--version` reads the embedded model's summary, so only a command line
+/// asking for it pays for that.
+fn parse() -> Cli {
+    let mut command = Cli::command();
+    if std::env::args_os().skip(1).any(|a| a == "--version") {
+        // Once per process: clap keeps version texts as `&'static str`.
+        command = command.long_version(&*Box::leak(version::long().into_boxed_str()));
+    }
+    Cli::from_arg_matches_mut(&mut command.get_matches()).unwrap_or_else(|err| err.exit())
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -56,6 +78,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Classifiers => cmd::classifiers::run(),
         Command::Eval(args) => cmd::eval::run(&cmd::eval::EvalConfig::new(args)?),
         Command::Inspect(args) => cmd::inspect::run(&cmd::inspect::InspectConfig::new(args)),
+        Command::Completions(args) => cmd::docs::completions(args.shell),
+        Command::Man => cmd::docs::man(),
     }
 }
 

@@ -5,11 +5,13 @@ use std::fmt::Write as _;
 use std::io::{self, BufWriter, StdoutLock, Write};
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::presets::{NOTHING, UTF8_FULL_CONDENSED};
 use comfy_table::{ContentArrangement, Table};
 use serde::Serialize;
+use unicode_width::UnicodeWidthChar;
 
 use crate::cli::Format;
+use crate::style;
 
 /// The locked, buffered standard output every command writes its results to.
 pub type Stdout = BufWriter<Named<StdoutLock<'static>>>;
@@ -162,10 +164,15 @@ pub const TABLE_ROWS: usize = 1000;
 pub fn table_heading(source: &str, encoding: &str, first: usize, rows: usize, total: Option<usize>) -> String {
     let source = escape(source, false);
     match total {
-        Some(total) if first == 0 => format!("{source} ({encoding}): {total} pieces"),
+        Some(total) if first == 0 => format!("{source} ({encoding}): {}", count(total, "piece", "pieces")),
         Some(total) => format!("{source} ({encoding}): pieces {first}–{} of {total}", total.saturating_sub(1)),
         None => format!("{source} ({encoding}): pieces {first}–{}", first + rows.saturating_sub(1)),
     }
+}
+
+/// `n` and the noun, singular for one: `1 piece`, `0 pieces`, `7 pieces`.
+pub fn count<N: std::fmt::Display + PartialEq + From<u8> + Copy>(n: N, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == N::from(1) { one } else { many })
 }
 
 /// A page's table built row by row and printed in parts of [`TABLE_ROWS`] rows (`split`,
@@ -208,31 +215,36 @@ impl PagedTable {
         let table = self.table.take().unwrap_or_else(|| table(&self.header));
         self.written += self.rows;
         self.rows = 0;
-        write_human(out, &format!("{heading}\n{table}\n"))
+        write_human(out, &format!("{heading}\n{}\n", render(&table)))
     }
 }
 
-/// A table sized to the terminal (120 columns when standard output is not one).
+/// A table for people. On a terminal: boxes, fitted to its width (comfy-table measures it).
+/// Piped: plain columns without box drawing, never cut, so that `grep`, `cut` and editors get
+/// whole lines. Cells may hold colours ([`crate::style`]); their width is measured without them.
 pub fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_header(header.iter().copied());
-    let width = terminal_size::terminal_size().map_or(120, |(w, _)| w.0);
-    table.set_width(width);
+    if style::stdout_is_terminal() {
+        table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    } else {
+        table.load_preset(NOTHING).force_no_tty();
+    }
+    if style::stdout() {
+        table.enforce_styling();
+    }
+    table.set_header(header.iter().copied());
     table
 }
 
-/// Display width of a char: 2 for CJK and full-width forms, 1 otherwise.
+/// A table as text: piped (plain columns), each line without the padding at its end.
+pub fn render(table: &Table) -> String {
+    if style::stdout_is_terminal() { table.to_string() } else { table.trim_fmt() }
+}
+
+/// Display width of a char in a terminal (CJK and full-width forms take two columns), as
+/// comfy-table measures cells.
 fn char_width(c: char) -> usize {
-    let c = u32::from(c);
-    let wide = (0x1100..=0x115F).contains(&c)
-        || (0x2E80..=0xA4CF).contains(&c)
-        || (0xAC00..=0xD7A3).contains(&c)
-        || (0xF900..=0xFAFF).contains(&c)
-        || (0xFE30..=0xFE4F).contains(&c)
-        || (0xFF00..=0xFF60).contains(&c)
-        || (0xFFE0..=0xFFE6).contains(&c)
-        || (0x20000..=0x3FFFD).contains(&c);
-    if wide { 2 } else { 1 }
+    c.width().unwrap_or(0)
 }
 
 /// Whether a char must not reach a terminal as is: C0 controls (ESC, BEL, backspace, …), DEL,
@@ -266,6 +278,13 @@ pub fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// A table cell naming a theme of `taxonomy` by `label` (its id or Chinese name): escaped, and
+/// in the theme's colour when `color`.
+pub fn theme_cell(taxonomy: &bulletin_core::Taxonomy, label: &str, color: bool) -> String {
+    let style = taxonomy.index_of(label).map_or_else(anstyle::Style::new, |t| style::theme(t, taxonomy.fallback()));
+    style::paint(&escape(label, false), style, color)
 }
 
 /// Writes a human-readable report (tables, summaries) with [`escape`]: file names, titles,
@@ -323,6 +342,13 @@ mod tests {
         assert_eq!(escape("x\ny", true), "x\ny");
         assert_eq!(escape("\u{9b}31m\u{7f}\u{202e}txt", false), "\\u{9b}31m\\x7f\\u{202e}txt");
         assert_eq!(truncate("标题\u{1b}[2J", 40), "标题\\x1b[2J");
+    }
+
+    #[test]
+    fn one_piece_is_singular() {
+        assert_eq!(table_heading("p.txt", "UTF-8", 0, 1, Some(1)), "p.txt (UTF-8): 1 piece");
+        assert_eq!(table_heading("p.txt", "UTF-8", 0, 0, Some(0)), "p.txt (UTF-8): 0 pieces");
+        assert_eq!(count(2, "piece", "pieces"), "2 pieces");
     }
 
     #[test]

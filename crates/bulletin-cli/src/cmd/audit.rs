@@ -110,11 +110,14 @@ pub fn run(config: &AuditConfig) -> Result<ExitCode> {
     let keys: Vec<(&str, usize)> = records.iter().map(|(r, _)| (r.id.as_str(), r.labels.first().and_then(index_of).unwrap_or(0))).collect();
     let fold_of = assign_folds(&keys, config.folds, config.seed);
     let (mut articles, mut paragraphs): Judgements = (Vec::new(), Vec::new());
+    // Each fold trains on the other folds' records and judges its own: every record once per fold.
+    let progress = report::progress("auditing", (config.folds * records.len()) as u64, "records");
     for fold in 0..config.folds {
         let training: Vec<Record> = records.iter().zip(&fold_of).filter(|(_, f)| **f != fold).map(|((r, _), _)| r.clone()).collect();
         let mut trainer = Trainer::new(config.train.clone(), &Registry::default()).context("cannot start training")?;
         for batch in training.chunks(512) {
             trainer.add_records(batch).with_context(|| format!("fold {fold}: training failed"))?;
+            progress.inc(batch.len() as u64);
         }
         let tagger = Tagger::from_model(trainer.finish().with_context(|| format!("fold {fold}: training failed"))?)?;
         let held_out: Vec<usize> = (0..records.len()).filter(|&i| fold_of[i] == fold).collect();
@@ -123,7 +126,9 @@ pub fn run(config: &AuditConfig) -> Result<ExitCode> {
             articles.extend(a);
             paragraphs.extend(p);
         }
+        progress.inc(held_out.len() as u64);
     }
+    drop(progress);
     // Each level has its own thresholds (paragraphs are less certain than articles); the two
     // lists are then merged by margin.
     let mut issues: Vec<(&Judged, LabelIssue)> = Vec::new();
@@ -172,7 +177,7 @@ pub fn run(config: &AuditConfig) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
-        ReportFormat::Table => write_table(&mut out, &report)?,
+        ReportFormat::Table => write_table(&mut out, &report, taxonomy)?,
     }
     out.flush()?;
     Ok(code)
@@ -202,7 +207,10 @@ fn judge(tagger: &Tagger, record: &Record, index: usize, taxonomy: &Taxonomy) ->
     (article, paragraphs)
 }
 
-fn write_table(out: &mut impl Write, r: &AuditReport<'_>) -> std::io::Result<()> {
+/// Writes the report; cells from the data (paths, ids) are escaped one by one, so that theme
+/// colours are the only escape sequences written.
+fn write_table(out: &mut impl Write, r: &AuditReport<'_>, taxonomy: &Taxonomy) -> std::io::Result<()> {
+    let color = crate::style::stdout();
     writeln!(
         out,
         "{}-fold audit (seed {}) of {} records and {} labelled paragraphs: {} labels look wrong{}",
@@ -221,13 +229,13 @@ fn write_table(out: &mut impl Write, r: &AuditReport<'_>) -> std::io::Result<()>
         };
         table.add_row([
             e.rank.to_string(),
-            format!("{}:{}", e.file, e.line),
-            id,
-            e.given.to_owned(),
-            e.suggested.to_owned(),
+            output::escape(&format!("{}:{}", e.file, e.line), false).into_owned(),
+            output::escape(&id, false).into_owned(),
+            output::theme_cell(taxonomy, e.given, color),
+            output::theme_cell(taxonomy, e.suggested, color),
             format!("{:.3}", e.confidence),
             format!("{:.3}", e.given_probability),
         ]);
     }
-    writeln!(out, "{table}")
+    writeln!(out, "{}", output::render(&table))
 }

@@ -21,21 +21,23 @@
 //! thousands of times per run. A unit's buffers (pieces in, JSON out) are recycled from unit to
 //! unit instead, and the pieces come back to be dropped by the thread that split them.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, TryRecvError};
 
 use anyhow::{Context, Result, anyhow, bail};
 use bulletin_classifier::{ClassifierError, TagOptions, Tagged, Tagger};
-use bulletin_core::Piece;
+use bulletin_core::{Granularity, Piece};
 
 use crate::cli::{ClassifyArgs, Format, SortArg};
 use crate::exit::{ExitCode, UsageError};
 use crate::input::{self, InputConfig, PageInfo, PageSink};
 use crate::jsonl::{ClassifyRecord, PieceRecord};
-use crate::model;
 use crate::output::{self, Emitter, Stdout};
+use crate::walk::Source;
+use crate::{model, style};
 
 /// Cost ([`cost`]: text bytes plus a per-piece overhead) per unit of work: small enough that the last unit of the input leaves the other
 /// workers idle for little time (about a millisecond of tagging), large enough that spawning
@@ -75,16 +77,13 @@ pub struct ClassifyConfig {
     pub threads: usize,
     /// Table rows least confident first (each input's table is then held until the input ends).
     pub sort_by_confidence: bool,
+    /// Whether table cells are coloured by theme.
+    pub color: bool,
 }
 
 impl ClassifyConfig {
     /// Validates the parsed arguments.
     pub fn new(args: ClassifyArgs) -> Result<Self> {
-        if let Some(p) = args.min_confidence {
-            if !(0.0..=1.0).contains(&p) {
-                bail!("--min-confidence must be between 0 and 1, got {p}");
-            }
-        }
         let granularity = super::granularity(args.granularity);
         let sort_by_confidence = args.sort == SortArg::Confidence;
         if sort_by_confidence && args.output.format != Format::Table {
@@ -94,6 +93,7 @@ impl ClassifyConfig {
         }
         Ok(Self {
             sort_by_confidence,
+            color: crate::style::stdout(),
             input: InputConfig::from_args(&args.input, granularity)?,
             format: args.output.format,
             model: args.model,
@@ -137,14 +137,17 @@ fn classify<'scope>(
         config,
         scope,
         emitter,
+        progress: InputProgress::new(&config.input),
         rows: Vec::new(),
         rows_written: 0,
+        counts: Counts::default(),
         in_flight: VecDeque::new(),
         spare: Vec::new(),
         in_flight_bytes: 0,
     };
     let code = input::for_each_page(&config.input, &mut sink)?;
     sink.write_done(true)?;
+    sink.progress = None;
     sink.emitter.finish()?;
     Ok(code)
 }
@@ -159,6 +162,10 @@ struct ClassifySink<'s, 'scope> {
     rows: Vec<Row>,
     /// Rows of the current page already written, in tables of [`output::TABLE_ROWS`].
     rows_written: usize,
+    /// The current page's pieces per reported theme, for the line under its table.
+    counts: Counts,
+    /// The progress bar of a large run.
+    progress: Option<InputProgress>,
     /// Spawned units and page ends not yet written, in input order.
     in_flight: VecDeque<Pending>,
     /// Written units, to reuse.
@@ -199,7 +206,7 @@ fn tag(tagger: &Tagger, config: &ClassifyConfig, page: &PageInfo, mut out: Unit)
     for piece in input.drain(..) {
         let t = tagger.tag_piece(piece, config.options);
         if config.format == Format::Table {
-            out.rows.push(table_row(tagger, &t));
+            out.rows.push(table_row(tagger, config, &t));
         } else {
             let piece = PieceRecord::new(&page.source, page.encoding, &t.piece);
             if let Err(err) = serde_json::to_writer(&mut out.json, &ClassifyRecord::new(piece, &t.prediction, tagger.model().taxonomy())) {
@@ -267,6 +274,9 @@ impl<'scope> ClassifySink<'_, 'scope> {
             self.emitter.json_record(unit.json.get(start..end).unwrap_or_default())?;
             start = end;
         }
+        for row in &unit.rows {
+            self.counts.add(row);
+        }
         self.rows.append(&mut unit.rows);
         // Sorted by confidence, an input's table is held until it ends (documented); otherwise it
         // is written in tables of TABLE_ROWS rows, so memory does not grow with the input.
@@ -275,7 +285,7 @@ impl<'scope> ClassifySink<'_, 'scope> {
             let rows: Vec<Row> = self.rows.drain(..output::TABLE_ROWS).collect();
             let heading = output::table_heading(&page.source, page.encoding, self.rows_written, rows.len(), None);
             self.rows_written += rows.len();
-            write_table(self.emitter.out(), &heading, rows)?;
+            write_table(self.emitter.out(), self.config, &heading, rows, None)?;
         }
         if let Some(err) = unit.error.take() {
             return Err(err.into());
@@ -294,9 +304,10 @@ impl<'scope> ClassifySink<'_, 'scope> {
             let mut rows = std::mem::take(&mut self.rows);
             if self.config.sort_by_confidence {
                 // Stable: equally confident pieces keep their input order.
-                rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+                rows.sort_by(|a, b| a.confidence.total_cmp(&b.confidence));
             }
-            write_table(self.emitter.out(), &heading, rows)?;
+            let counts = std::mem::take(&mut self.counts).line(self.tagger, self.config.color);
+            write_table(self.emitter.out(), self.config, &heading, rows, Some(&counts))?;
         }
         Ok(())
     }
@@ -304,6 +315,9 @@ impl<'scope> ClassifySink<'_, 'scope> {
 
 impl PageSink for ClassifySink<'_, '_> {
     fn pieces(&mut self, page: &PageInfo, pieces: Vec<Piece>) -> Result<()> {
+        if let Some(progress) = &mut self.progress {
+            progress.read(page, &pieces);
+        }
         let mut unit = self.spare.pop().unwrap_or_default();
         unit.page = Some(page.clone());
         let mut bytes = 0;
@@ -331,6 +345,10 @@ impl PageSink for ClassifySink<'_, '_> {
     }
 
     fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
+        crate::report::input_read(&page.source, page.encoding, total);
+        if let Some(progress) = &mut self.progress {
+            progress.end_page(page);
+        }
         if self.in_flight.is_empty() {
             return self.write_end(page, total);
         }
@@ -344,40 +362,152 @@ impl PageSink for ClassifySink<'_, '_> {
     }
 }
 
-/// A table row and its confidence (the key of `--sort confidence`).
-type Row = (f64, [String; 6]);
+/// Inputs of more bytes than this get a progress bar (about a second of tagging on one core).
+const PROGRESS_BYTES: u64 = 8 << 20;
 
-fn table_row(tagger: &Tagger, result: &Tagged) -> Row {
+/// The progress bar of `classify`: the bytes of the input files, advanced by the text of the
+/// pieces read (an estimate within a file: markup, blank lines and other encodings than UTF-8
+/// make bytes and text differ) and set exactly at the end of each file.
+struct InputProgress {
+    bar: crate::report::Progress,
+    /// The size of each input file, by the name its pages carry.
+    sizes: HashMap<String, u64>,
+    /// The bytes of the inputs finished.
+    done: u64,
+    /// The text read from the current input.
+    current: u64,
+}
+
+impl InputProgress {
+    /// A bar when the input files hold more than [`PROGRESS_BYTES`], standard error is a terminal
+    /// that the results do not scroll over (standard output is not a terminal), and `-q` is not given.
+    fn new(input: &InputConfig) -> Option<Self> {
+        let sizes: HashMap<String, u64> = input
+            .sources
+            .iter()
+            .filter_map(|s| if let Source::File(p) = s { Some((s.name(), std::fs::metadata(p).ok()?.len())) } else { None })
+            .collect();
+        let total = sizes.values().sum();
+        if total < PROGRESS_BYTES || style::stdout_is_terminal() {
+            return None;
+        }
+        let bar = crate::report::progress("classifying", total, "bytes");
+        bar.is_drawn().then(|| Self { bar, sizes, done: 0, current: 0 })
+    }
+
+    fn read(&mut self, page: &PageInfo, pieces: &[Piece]) {
+        let size = self.sizes.get(&page.source).copied().unwrap_or(0);
+        self.current += pieces.iter().map(|p| (p.text.len() + p.title.as_ref().map_or(0, String::len)) as u64).sum::<u64>();
+        self.bar.set_position(self.done + self.current.min(size));
+    }
+
+    fn end_page(&mut self, page: &PageInfo) {
+        self.done += self.sizes.get(&page.source).copied().unwrap_or(0);
+        self.current = 0;
+        self.bar.set_position(self.done);
+    }
+}
+
+/// A table row: its cells, and what sorting and counting need.
+struct Row {
+    /// The key of `--sort confidence`: the confidence, or the best guess's score when abstained.
+    confidence: f64,
+    /// The reported theme.
+    theme: usize,
+    abstained: bool,
+    /// The cells, already escaped for the terminal (and coloured when colour is on).
+    cells: Vec<String>,
+}
+
+/// Opening text shown for a paragraph, in display columns.
+const OPENING_WIDTH: usize = 36;
+
+fn table_row(tagger: &Tagger, config: &ClassifyConfig, result: &Tagged) -> Row {
     let taxonomy = tagger.model().taxonomy();
-    let name = |t: usize| taxonomy.theme(t).map_or("?", |t| t.name_zh());
+    let fallback = taxonomy.fallback();
+    let on = config.color;
+    let name = |t: usize| output::escape(taxonomy.theme(t).map_or("?", |t| t.name_zh()), false).into_owned();
+    let painted = |t: usize| style::paint(&name(t), style::theme(t, fallback), on);
     let p = &result.prediction;
     // An abstained piece keeps its best guess in view for the reviewer.
     let theme =
-        if p.abstained { format!("{} (? {} {:.2})", name(p.theme), name(p.best), p.scores[p.best]) } else { name(p.theme).to_owned() };
+        if p.abstained { format!("{} (? {} {:.2})", painted(p.theme), painted(p.best), p.scores[p.best]) } else { painted(p.theme) };
     let piece = &result.piece;
-    let title = piece.title.as_deref().filter(|t| !t.is_empty()).unwrap_or(&piece.text);
     let index = match (piece.article_index, piece.paragraph) {
         (Some(a), Some(n)) => format!("{} ({a}.{n})", piece.index),
         _ => piece.index.to_string(),
     };
+    let mut cells = vec![index, piece.kind.as_str().to_owned()];
+    if config.input.granularity == Granularity::Paragraph {
+        // Every paragraph of an article has its title: show where it is and how it opens instead.
+        cells.push(output::truncate(piece.section.as_deref().unwrap_or(""), 16));
+        cells.push(output::truncate(&piece.text, OPENING_WIDTH));
+    } else {
+        cells.push(output::truncate(piece.title.as_deref().filter(|t| !t.is_empty()).unwrap_or(&piece.text), OPENING_WIDTH));
+    }
+    cells.push(theme);
+    cells.push(style::paint(&output::bar(p.confidence), style::theme(p.theme, fallback), on));
+    cells.push(p.tags.iter().map(|&t| painted(t)).collect::<Vec<_>>().join("、"));
+    if config.options.explain > 0 {
+        let why = p.why.iter().flatten().map(|r| format!("{} {:+.2}", output::escape(&r.feature, false), r.contribution));
+        cells.push(why.collect::<Vec<_>>().join("\n"));
+    }
     let confidence = if p.abstained { p.scores[p.best] } else { p.confidence };
-    (
-        confidence,
-        [
-            index,
-            piece.kind.as_str().to_owned(),
-            output::truncate(title, 36),
-            theme,
-            output::bar(p.confidence),
-            p.tags.iter().map(|&t| name(t)).collect::<Vec<_>>().join("、"),
-        ],
-    )
+    Row { confidence, theme: p.theme, abstained: p.abstained, cells }
 }
 
-fn write_table(out: &mut Stdout, heading: &str, rows: Vec<Row>) -> std::io::Result<()> {
-    let mut table = output::table(&["#", "kind", "title", "theme", "confidence", "tags"]);
-    for (_, row) in rows {
-        table.add_row(row);
+/// Pieces per reported theme on one page, for the line under its table.
+#[derive(Default)]
+struct Counts {
+    themes: Vec<usize>,
+    abstained: usize,
+}
+
+impl Counts {
+    fn add(&mut self, row: &Row) {
+        if self.themes.len() <= row.theme {
+            self.themes.resize(row.theme + 1, 0);
+        }
+        self.themes[row.theme] += 1;
+        self.abstained += usize::from(row.abstained);
     }
-    output::write_human(out, &format!("{heading}\n{table}\n"))
+
+    /// `per theme: 招商引资 2, 高企培育 1, …, 其他 3 (1 abstained)`, every theme in taxonomy order.
+    fn line(&self, tagger: &Tagger, color: bool) -> String {
+        let taxonomy = tagger.model().taxonomy();
+        let fallback = taxonomy.fallback();
+        let themes = taxonomy.themes().iter().enumerate().map(|(i, t)| {
+            let name = style::paint(&output::escape(t.name_zh(), false), style::theme(i, fallback), color);
+            format!("{name} {}", self.themes.get(i).copied().unwrap_or(0))
+        });
+        let mut line = format!("per theme: {}", themes.collect::<Vec<_>>().join(", "));
+        if self.abstained > 0 {
+            let _ = write!(line, " ({} abstained)", self.abstained);
+        }
+        line
+    }
+}
+
+/// Writes a table of rows under its heading, and the per-theme line when the page ends.
+fn write_table(out: &mut Stdout, config: &ClassifyConfig, heading: &str, rows: Vec<Row>, counts: Option<&str>) -> std::io::Result<()> {
+    let mut header = vec!["#", "kind"];
+    if config.input.granularity == Granularity::Paragraph {
+        header.extend(["section", "text"]);
+    } else {
+        header.push("title");
+    }
+    header.extend(["theme", "confidence", "tags"]);
+    if config.options.explain > 0 {
+        header.push("why");
+    }
+    let mut table = output::table(&header);
+    for row in rows {
+        table.add_row(row.cells);
+    }
+    // Every cell is escaped already; the heading escapes its file name.
+    writeln!(out, "{heading}\n{}", output::render(&table))?;
+    if let Some(counts) = counts {
+        writeln!(out, "{counts}")?;
+    }
+    Ok(())
 }

@@ -147,7 +147,12 @@ pub fn run(config: &CompareConfig) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
-        ReportFormat::Table => write_table(&mut out, &report, taxonomy)?,
+        ReportFormat::Table => {
+            // Model names are paths and ids come from the data: escaped like every human report.
+            let mut text = Vec::new();
+            write_table(&mut text, &report, taxonomy)?;
+            output::write_human(&mut out, &String::from_utf8_lossy(&text))?;
+        }
     }
     out.flush()?;
     Ok(code)
@@ -178,23 +183,24 @@ fn mcnemar(b: u64, c: u64) -> McNemar {
         "the models are right and wrong on exactly the same pieces: no evidence that either is better".to_owned()
     } else if better == "neither" {
         format!(
-            "no significant difference (p = {p:.3}): of the {} pieces only one model got right, A won {b} and B {c}; \
+            "no significant difference (p = {p:.3}): of the {} only one model got right, A won {b} and B {c}; \
              a split at least this uneven happens {chance} of the time by chance when two models are equally accurate",
-            b + c
+            output::count(b + c, "piece", "pieces")
         )
     } else {
         let (winner, w, l) = if better == "a" { ("A", b, c) } else { ("B", c, b) };
         format!(
-            "{winner} is better (p = {p:.3}): of the {} pieces only one model got right, {winner} won {w} and lost {l}; \
+            "{winner} is better (p = {p:.3}): of the {} only one model got right, {winner} won {w} and lost {l}; \
              if the models were equally accurate, a split at least this uneven would happen only {chance} of the time",
-            b + c
+            output::count(b + c, "piece", "pieces")
         )
     };
     McNemar { only_a_right: b, only_b_right: c, p_value: p, better, verdict }
 }
 
 fn write_table(out: &mut impl Write, r: &CompareReport<'_>, taxonomy: &bulletin_core::Taxonomy) -> std::io::Result<()> {
-    writeln!(out, "A = {}, B = {}, on {} {} pieces", r.a.model, r.b.model, r.pieces, r.granularity)?;
+    let pieces = output::count(r.pieces, &format!("{} piece", r.granularity), &format!("{} pieces", r.granularity));
+    writeln!(out, "A = {}, B = {}, on {pieces}", r.a.model, r.b.model)?;
     let mut table = output::table(&["", "A", "B"]);
     table.add_row(["accuracy".to_owned(), format!("{:.4}", r.a.accuracy), format!("{:.4}", r.b.accuracy)]);
     table.add_row(["macro-F1".to_owned(), format!("{:.4}", r.a.macro_f1), format!("{:.4}", r.b.macro_f1)]);
@@ -202,9 +208,9 @@ fn write_table(out: &mut impl Write, r: &CompareReport<'_>, taxonomy: &bulletin_
         let name = taxonomy.index_of(theme).and_then(|t| taxonomy.theme(t)).map_or("", |t| t.name_zh());
         table.add_row([format!("F1 {theme} {name}"), format!("{fa:.4}"), format!("{fb:.4}")]);
     }
-    writeln!(out, "{table}")?;
+    writeln!(out, "{}", output::render(&table))?;
     writeln!(out, "McNemar: {}", r.mcnemar.verdict)?;
-    writeln!(out, "the models disagree on {} pieces", r.disagreements_count)?;
+    writeln!(out, "the models disagree on {}", output::count(r.disagreements_count, "piece", "pieces"))?;
     for d in r.disagreements.iter().take(TABLE_DISAGREEMENTS) {
         writeln!(out, "  {}: truth {}, A {}, B {}", d.id, d.truth, d.a, d.b)?;
     }

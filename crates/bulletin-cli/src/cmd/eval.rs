@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::cli::{EvalArgs, ReportFormat};
 use crate::data::{self, Item, RecordReader};
-use crate::exit::ExitCode;
+use crate::exit::{ExitCode, UsageError};
 use crate::jsonl::Ordered;
 use crate::walk::Source;
 use crate::{model, output, plot, report};
@@ -45,6 +45,12 @@ pub struct EvalConfig {
 impl EvalConfig {
     /// Validates the parsed arguments.
     pub fn new(args: EvalArgs) -> Result<Self> {
+        // A BULLETIN_MODEL default is no model given: `--folds` trains its own fold models.
+        let from_env = |model: &PathBuf| std::env::var_os("BULLETIN_MODEL").is_some_and(|env| *model == env);
+        let model = args.model.filter(|model| args.folds.is_none() || !from_env(model));
+        if args.folds.is_some() && model.is_some() {
+            return Err(UsageError("--folds cross-validates a training configuration and cannot evaluate --model".to_owned()).into());
+        }
         let folds = match args.folds {
             Some(k) => {
                 let config = super::train::training_config(&args.training, args.granularity_train)?;
@@ -54,7 +60,7 @@ impl EvalConfig {
         };
         Ok(Self {
             files: data::expand_paths(&args.data.data, &args.data.glob)?,
-            model: args.model,
+            model,
             granularity: super::granularity(args.granularity),
             format: args.format,
             folds,
@@ -353,7 +359,7 @@ fn evaluate_model(config: &EvalConfig) -> Result<ExitCode> {
 }
 
 fn write_table(out: &mut impl Write, r: &EvalReport<'_>, taxonomy: &Taxonomy) -> std::io::Result<()> {
-    writeln!(out, "model {} at {} granularity: {} pieces", r.model, r.granularity, r.pieces)?;
+    writeln!(out, "model {} at {} granularity: {}", r.model, r.granularity, output::count(r.pieces, "piece", "pieces"))?;
     writeln!(out, "accuracy {:.4}   macro-F1 {:.4}", r.accuracy, r.macro_f1)?;
     let mut table = output::table(&["theme", "precision", "recall", "F1", "support"]);
     for row in &r.per_theme {
@@ -366,7 +372,7 @@ fn write_table(out: &mut impl Write, r: &EvalReport<'_>, taxonomy: &Taxonomy) ->
             s.support.to_string(),
         ]);
     }
-    writeln!(out, "{table}")?;
+    writeln!(out, "{}", output::render(&table))?;
     let names: Vec<&str> = taxonomy.themes().iter().map(bulletin_core::Theme::name_zh).collect();
     let mut header = vec!["truth \\ predicted"];
     header.extend(&names);
@@ -376,7 +382,7 @@ fn write_table(out: &mut impl Write, r: &EvalReport<'_>, taxonomy: &Taxonomy) ->
         cells.extend(row.iter().map(ToString::to_string));
         table.add_row(cells);
     }
-    writeln!(out, "confusion matrix (rows: truth, columns: predicted)\n{table}")?;
+    writeln!(out, "confusion matrix (rows: truth, columns: predicted)\n{}", output::render(&table))?;
     writeln!(
         out,
         "tags, mixed pieces (≥ 2 labels, {}): precision {:.4}, recall {:.4}",
@@ -388,7 +394,7 @@ fn write_table(out: &mut impl Write, r: &EvalReport<'_>, taxonomy: &Taxonomy) ->
         for f in rows {
             table.add_row([f.form.to_owned(), f.pieces.to_string(), format!("{:.4}", f.accuracy), format!("{:.4}", f.macro_f1)]);
         }
-        writeln!(out, "per {what}\n{table}")?;
+        writeln!(out, "per {what}\n{}", output::render(&table))?;
     }
     write_reliability(out, &r.confidence)?;
     writeln!(out, "misclassified: {}", r.misclassified_count)?;
@@ -408,10 +414,10 @@ fn write_reliability(out: &mut impl Write, r: &Reliability) -> std::io::Result<(
     let num = |v: f64| if v.is_nan() { "–".to_owned() } else { format!("{v:.4}") };
     writeln!(
         out,
-        "confidence: ECE {} (10 bins)   AUROC right vs wrong {}   at ≥ 0.99: {} pieces, accuracy {}, {} of all errors",
+        "confidence: ECE {} (10 bins)   AUROC right vs wrong {}   at ≥ 0.99: {}, accuracy {}, {} of all errors",
         num(r.ece),
         num(r.auroc),
-        r.confident_pieces,
+        output::count(r.confident_pieces, "piece", "pieces"),
         num(r.confident_accuracy),
         pct(r.confident_error_share)
     )?;
@@ -419,7 +425,7 @@ fn write_reliability(out: &mut impl Write, r: &Reliability) -> std::io::Result<(
     for b in r.bins.iter().filter(|b| b.pieces > 0) {
         table.add_row([format!("{:.1}–{:.1}", b.lower, b.upper), b.pieces.to_string(), num(b.confidence), num(b.accuracy)]);
     }
-    writeln!(out, "reliability\n{table}")?;
+    writeln!(out, "reliability\n{}", output::render(&table))?;
     let coverage: Vec<String> = r.risk_coverage.iter().map(|(c, a)| format!("{:.0} % → {}", 100.0 * c, num(*a))).collect();
     writeln!(out, "accuracy when keeping the most confident: {}", coverage.join(", "))?;
     let least: Vec<String> = r
@@ -481,6 +487,12 @@ fn assign_folds(records: &[&Record], taxonomy: &Taxonomy, k: usize, seed: u64) -
     bulletin_classifier::cv::assign_folds(&keys, k, seed)
 }
 
+/// The records of `fold` (to score) and those of the other folds (to train on).
+fn split_fold(records: &[&Record], fold_of: &[usize], fold: usize) -> (Vec<Item>, Vec<Record>) {
+    let (test, train): (Vec<(&&Record, &usize)>, _) = records.iter().zip(fold_of).partition(|(_, f)| **f == fold);
+    (test.into_iter().map(|(r, _)| Item::Article((*r).clone())).collect(), train.into_iter().map(|(r, _)| (*r).clone()).collect())
+}
+
 fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig) -> Result<ExitCode> {
     let taxonomy = &train.taxonomy;
     let (items, code) = read_items(config, taxonomy)?;
@@ -495,21 +507,18 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
     let fold_of = assign_folds(&records, taxonomy, k, seed);
     let mut rows = Vec::new();
     let mut pooled = Tally::new(taxonomy.len());
+    // Each fold trains on the other folds' records and scores its own: every record once per fold.
+    let progress = report::progress("cross-validating", (k * records.len()) as u64, "records");
     for fold in 0..k {
-        let (mut test_items, mut owned) = (Vec::new(), Vec::new());
-        for (record, &f) in records.iter().zip(&fold_of) {
-            if f == fold {
-                test_items.push(Item::Article((*record).clone()));
-            } else {
-                owned.push((*record).clone());
-            }
-        }
+        let (test_items, owned) = split_fold(&records, &fold_of, fold);
         let mut trainer = Trainer::new(train.clone(), &Registry::default()).context("cannot start training")?;
         for batch in owned.chunks(512) {
             trainer.add_records(batch).with_context(|| format!("fold {fold}: training failed"))?;
+            progress.inc(batch.len() as u64);
         }
         let tagger = Tagger::from_model(trainer.finish().with_context(|| format!("fold {fold}: training failed"))?)?;
         let tally = evaluate(&tagger, &units(&test_items, config.granularity, taxonomy));
+        progress.inc(test_items.len() as u64);
         rows.push(FoldRow {
             fold,
             train_records: owned.len(),
@@ -519,6 +528,7 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
         });
         pooled.merge(tally);
     }
+    drop(progress);
     let confidence = Reliability::new(&pooled.confidence);
     if let Some(dir) = &config.plot {
         plot::write_all(dir, &pooled.confidence, pooled.confusion.rows(), taxonomy)?;
@@ -569,13 +579,13 @@ fn cross_validate(config: &EvalConfig, k: usize, seed: u64, train: &TrainConfig)
                     format!("{:.4}", r.macro_f1),
                 ]);
             }
-            writeln!(out, "{table}")?;
+            writeln!(out, "{}", output::render(&table))?;
             for (what, rows) in [("form", &report.per_form), ("script", &report.per_script), ("noise", &report.per_noise)] {
                 let mut table = output::table(&[what, "pieces", "accuracy", "macro-F1"]);
                 for f in rows {
                     table.add_row([f.form.to_owned(), f.pieces.to_string(), format!("{:.4}", f.accuracy), format!("{:.4}", f.macro_f1)]);
                 }
-                writeln!(out, "per {what} (all folds' predictions)\n{table}")?;
+                writeln!(out, "per {what} (all folds' predictions)\n{}", output::render(&table))?;
             }
             write_reliability(&mut out, &report.confidence)?;
         }

@@ -216,5 +216,5 @@ fn write_text(out: &mut impl Write, r: &Report<'_>) -> std::io::Result<()> {
         let features: Vec<&str> = top.features.iter().map(|f| f.feature.as_str()).collect();
         table.add_row([format!("{} {}", theme.id, theme.name_zh), features.join(" ")]);
     }
-    writeln!(out, "{table}")
+    writeln!(out, "{}", output::render(&table))
 }

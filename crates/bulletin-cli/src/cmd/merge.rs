@@ -42,8 +42,12 @@ impl MergeConfig {
 /// Runs `merge`.
 pub fn run(config: &MergeConfig) -> Result<ExitCode> {
     let mut seen = Vec::with_capacity(config.rest.len() + 1);
+    // In bytes of model files, as loading and merging take time in proportion to them.
+    let sizes: Vec<u64> = std::iter::once(&config.first).chain(&config.rest).map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).collect();
+    let progress = report::progress("merging", sizes.iter().sum(), "bytes");
     let mut merged = load_once(&config.first, &mut seen)?;
-    for path in &config.rest {
+    progress.inc(sizes[0]);
+    for (path, size) in config.rest.iter().zip(&sizes[1..]) {
         let next = load_once(path, &mut seen)?;
         let shared = merged.shared_records(&next);
         if shared > 0 {
@@ -59,7 +63,9 @@ pub fn run(config: &MergeConfig) -> Result<ExitCode> {
         }
         // Every model merged so far matches the first, so a mismatch is reported against it.
         merged = merged.merge(next).with_context(|| format!("cannot merge {} with {}", path.display(), config.first.display()))?;
+        progress.inc(*size);
     }
+    drop(progress);
     let out = config.out.path().display();
     let bytes = merged.to_bytes().context("cannot serialise the model")?;
     config.out.write(&bytes).with_context(|| format!("cannot save the model to {out}"))?;

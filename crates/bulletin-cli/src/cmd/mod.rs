@@ -5,6 +5,7 @@ pub mod calibrate;
 pub mod classifiers;
 pub mod classify;
 pub mod compare;
+pub mod docs;
 pub mod eval;
 pub mod inspect;
 pub mod merge;

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
 use bulletin_classifier::{Model, Registry};
-use bulletin_core::{LexiconEntry, Piece, PipelineSettings};
+use bulletin_core::{Granularity, LexiconEntry, Piece, PipelineSettings};
 use bulletin_segmenter::{Pipeline, SegmenterError, parse_lexicon};
 
 use crate::cli::{Format, SegmentArgs};
@@ -67,8 +67,14 @@ pub fn run(config: &SegmentConfig) -> Result<ExitCode> {
         settings.segment.user_lexicon = read_lexicons(&config.dicts)?;
         Pipeline::new(&settings).context("cannot build the text pipeline")?
     };
-    let mut sink =
-        SegmentSink { pipeline, emitter: Emitter::new(output::stdout(), config.format)?, format: config.format, table: new_table() };
+    let paragraphs = config.input.granularity == Granularity::Paragraph;
+    let mut sink = SegmentSink {
+        pipeline,
+        emitter: Emitter::new(output::stdout(), config.format)?,
+        format: config.format,
+        paragraphs,
+        table: new_table(paragraphs),
+    };
     let code = input::for_each_page(&config.input, &mut sink)?;
     sink.emitter.finish()?;
     Ok(code)
@@ -79,6 +85,8 @@ struct SegmentSink {
     pipeline: Pipeline,
     emitter: Emitter<Stdout>,
     format: Format,
+    /// Paragraph rows show their section, not their article's title (the same on every row).
+    paragraphs: bool,
     table: PagedTable,
 }
 
@@ -91,7 +99,7 @@ impl PageSink for SegmentSink {
                 let tokens: Vec<&str> = analysis.tokens.iter().map(|t| t.text.as_str()).filter(|t| !t.trim().is_empty()).collect();
                 let row = vec![
                     piece.index.to_string(),
-                    output::truncate(piece.title.as_deref().unwrap_or(""), 24),
+                    output::truncate(if self.paragraphs { piece.section.as_deref() } else { piece.title.as_deref() }.unwrap_or(""), 24),
                     output::truncate(&tokens.join(" / "), 50),
                     output::truncate(&features.join(" "), 50),
                 ];
@@ -104,6 +112,7 @@ impl PageSink for SegmentSink {
     }
 
     fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
+        crate::report::input_read(&page.source, page.encoding, total);
         if self.format == Format::Table {
             self.table.end_page(self.emitter.out(), &page.source, page.encoding, total)?;
         }
@@ -112,6 +121,6 @@ impl PageSink for SegmentSink {
 }
 
 /// The table of one page's pieces.
-fn new_table() -> PagedTable {
-    PagedTable::new(vec!["#", "title", "tokens", "features"])
+fn new_table(paragraphs: bool) -> PagedTable {
+    PagedTable::new(vec!["#", if paragraphs { "section" } else { "title" }, "tokens", "features"])
 }

@@ -59,24 +59,23 @@ impl PageSink for SplitSink {
         }
         let paragraphs = self.paragraphs;
         for p in &pieces {
-            let mut row = vec![
-                p.index.to_string(),
-                p.kind.as_str().to_owned(),
-                output::truncate(p.title.as_deref().unwrap_or(""), 30),
-                p.byline.clone().or_else(|| p.credit.as_ref().map(|c| format!("图片来源:{c}"))).unwrap_or_default(),
-                format!("{}..{}", p.start, p.end),
-                output::truncate(&p.text, 40),
-            ];
+            let mut row = vec![p.index.to_string(), p.kind.as_str().to_owned()];
             if paragraphs {
+                // The article's title and byline would repeat on each of its paragraphs' rows.
                 let opt = |v: Option<usize>| v.map(|v| v.to_string()).unwrap_or_default();
                 row.splice(1..1, [opt(p.article_index), opt(p.paragraph), output::truncate(p.section.as_deref().unwrap_or(""), 16)]);
+            } else {
+                row.push(output::truncate(p.title.as_deref().unwrap_or(""), 30));
+                row.push(p.byline.clone().or_else(|| p.credit.as_ref().map(|c| format!("图片来源:{c}"))).unwrap_or_default());
             }
+            row.extend([format!("{}..{}", p.start, p.end), output::truncate(&p.text, 40)]);
             self.table.add_row(self.emitter.out(), &page.source, page.encoding, row)?;
         }
         Ok(())
     }
 
     fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
+        crate::report::input_read(&page.source, page.encoding, total);
         if self.format == Format::Table {
             self.table.end_page(self.emitter.out(), &page.source, page.encoding, total)?;
         }
@@ -88,6 +87,7 @@ impl PageSink for SplitSink {
 fn new_table(paragraphs: bool) -> PagedTable {
     let mut header = vec!["#", "kind", "title", "byline", "chars", "text"];
     if paragraphs {
+        header.splice(2..4, []);
         header.splice(1..1, ["article", "para", "section"]);
     }
     PagedTable::new(header)

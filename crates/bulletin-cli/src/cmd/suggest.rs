@@ -117,7 +117,8 @@ impl PageSink for Collect {
         Ok(())
     }
 
-    fn end_page(&mut self, _page: &PageInfo, _total: usize) -> Result<()> {
+    fn end_page(&mut self, page: &PageInfo, total: usize) -> Result<()> {
+        crate::report::input_read(&page.source, page.encoding, total);
         self.current = None;
         Ok(())
     }
@@ -182,6 +183,7 @@ pub fn run(config: &SuggestConfig) -> Result<ExitCode> {
     // Equally useful pieces in an order of the seed's.
     let mut order: Vec<usize> = (0..units.len()).collect();
     order.sort_by_key(|&i| xxh3_64_with_seed(&i.to_le_bytes(), config.seed));
+    let progress = report::progress("scoring the pool", units.len() as u64, "pieces");
     let candidates: Vec<Candidate> = order
         .par_iter()
         .map(|&i| {
@@ -195,9 +197,13 @@ pub fn run(config: &SuggestConfig) -> Result<ExitCode> {
             if let Some(c) = calibration {
                 c.map(shape).apply(&mut log_proba, length);
             }
-            Candidate { probabilities: log_proba.iter().map(|l| l.exp()).collect(), source: a.source, signature: MinHash::of(&text) }
+            let candidate =
+                Candidate { probabilities: log_proba.iter().map(|l| l.exp()).collect(), source: a.source, signature: MinHash::of(&text) };
+            progress.inc(1);
+            candidate
         })
         .collect();
+    drop(progress);
     let picks = choose(&candidates, config.count);
     let taxonomy = tagger.model().taxonomy();
     let mut bytes = Vec::new();
@@ -224,26 +230,29 @@ pub fn run(config: &SuggestConfig) -> Result<ExitCode> {
             writeln!(out)?;
         }
         ReportFormat::Table => {
+            // Cells from the pool (ids, titles) are escaped one by one, so that theme colours are
+            // the only escape sequences written.
+            let color = crate::style::stdout();
             let mut table = output::table(&["#", "id", "title", "guess", "score", "reason"]);
             for r in &rows {
                 table.add_row([
                     r.rank.to_string(),
-                    r.id.to_owned(),
+                    output::escape(r.id, false).into_owned(),
                     r.title.clone(),
-                    r.guess.to_owned(),
+                    output::theme_cell(taxonomy, r.guess, color),
                     format!("{:.3}", r.score),
-                    r.reason.to_owned(),
+                    output::escape(r.reason, false).into_owned(),
                 ]);
             }
-            writeln!(out, "{table}")?;
+            writeln!(out, "{}", output::render(&table))?;
         }
     }
     out.flush()?;
     report::info(format_args!(
-        "wrote {} drafts (of {} pieces in the pool) to {}: check each one's labels and paragraph_labels, then delete its \
+        "wrote {} (of {} in the pool) to {}: check each one's labels and paragraph_labels, then delete its \
          `suggested` field; train leaves drafts out until then",
-        rows.len(),
-        units.len(),
+        output::count(rows.len(), "draft", "drafts"),
+        output::count(units.len(), "piece", "pieces"),
         config.out.path().display()
     ));
     if calibration.is_some() && tagger.model().calibration().is_none() {

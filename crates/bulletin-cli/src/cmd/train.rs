@@ -1,6 +1,5 @@
 //! `bulletin train`: labelled JSON Lines → model file.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::SyncSender;
 
@@ -9,7 +8,6 @@ use bulletin_classifier::calibration::CalibrationState;
 use bulletin_classifier::{CalibrationMode, ParamMap, Registry, TrainConfig, TrainGranularity, Trainer};
 use bulletin_core::outfile::OutFile;
 use bulletin_core::{Record, Taxonomy};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{CalibrationArg, TrainArgs, TrainGranularityArg, TrainingArgs};
 use crate::data::{self, Drafts, Item, RecordReader};
@@ -117,7 +115,7 @@ pub fn run(command: TrainCommand) -> Result<ExitCode> {
 fn train(command: TrainCommand) -> Result<ExitCode> {
     let taxonomy = command.config.taxonomy.clone();
     let mut trainer = Trainer::new(command.config, &Registry::default()).context("cannot start training")?;
-    let progress = progress_bar(&command.files);
+    let progress = report::progress("training", data::file_bytes(&command.files), "bytes");
     // Reading and parsing JSON run on their own thread, so they overlap featurisation instead of
     // leaving the cores idle between batches. Batches travel in order and the reader stops at the
     // first fatal error, after the batches before it, so messages come out as from a serial loop.
@@ -127,7 +125,7 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
             let reader = RecordReader::new(&taxonomy, command.strict, false)
                 .with_max_record_bytes(command.max_record_bytes)
                 .with_drafts(command.drafts);
-            read_batches(&command.files, reader, progress.as_ref(), sender)
+            read_batches(&command.files, reader, &progress, sender)
         });
         for batch in batches {
             // Returning drops `batches`: the reader's next send fails and it stops.
@@ -135,9 +133,7 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
         }
         reader.join().map_err(|_| anyhow!("the reader thread panicked"))?
     })?;
-    if let Some(bar) = &progress {
-        bar.finish_and_clear();
-    }
+    drop(progress);
     if read == 0 {
         bail!("no training data: no valid record in {} file(s) ({skipped} line(s) skipped)", command.files.len());
     }
@@ -181,7 +177,7 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
 fn read_batches(
     files: &[Source],
     mut reader: RecordReader<'_>,
-    progress: Option<&ProgressBar>,
+    progress: &report::Progress,
     sender: SyncSender<Vec<Record>>,
 ) -> Result<(u64, u64, ExitCode)> {
     let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
@@ -198,9 +194,7 @@ fn read_batches(
                 bail!("the trainer stopped");
             }
             done_bytes = before + bytes;
-            if let Some(bar) = progress {
-                bar.set_position(done_bytes);
-            }
+            progress.set_position(done_bytes);
             Ok(())
         });
         if trainer_gone {
@@ -216,18 +210,4 @@ fn read_batches(
     // Closing the channel ends the trainer's loop.
     drop(sender);
     Ok((reader.read, reader.skipped, reader.finish()))
-}
-
-/// A byte-count progress bar over the data files, only when stderr is a terminal.
-fn progress_bar(files: &[Source]) -> Option<ProgressBar> {
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let total: u64 =
-        files.iter().filter_map(|f| if let Source::File(p) = f { std::fs::metadata(p).ok() } else { None }).map(|m| m.len()).sum();
-    let bar = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template("training {bar:40} {bytes}/{total_bytes} ({eta})") {
-        bar.set_style(style);
-    }
-    Some(bar)
 }
