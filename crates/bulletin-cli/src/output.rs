@@ -219,6 +219,9 @@ impl PagedTable {
     }
 }
 
+/// Width of tables on a terminal that does not report its size.
+const FALLBACK_WIDTH: u16 = 120;
+
 /// A table for people. On a terminal: boxes, fitted to its width (comfy-table measures it).
 /// Piped: plain columns without box drawing, never cut, so that `grep`, `cut` and editors get
 /// whole lines. Cells may hold colours ([`crate::style`]); their width is measured without them.
@@ -226,6 +229,11 @@ pub fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
     if style::stdout_is_terminal() {
         table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+        // A terminal that reports no size (0 columns: `script`, some CI consoles and serial
+        // lines) would squeeze every column to one character.
+        if table.width().is_none_or(|w| w == 0) {
+            table.set_width(FALLBACK_WIDTH);
+        }
     } else {
         table.load_preset(NOTHING).force_no_tty();
     }

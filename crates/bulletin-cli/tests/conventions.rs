@@ -374,3 +374,19 @@ fn audit_tables_colour_themes_and_escape_ids() {
     assert_eq!(code, 0, "{err}");
     assert!(out.lines().skip(1).all(|l| l.contains("\u{1b}[") || l.contains(" other ")), "{out}");
 }
+
+#[test]
+fn a_terminal_without_a_size_gets_readable_tables() {
+    // `script` gives the program a pseudo-terminal that reports 0 columns, as some CI consoles and
+    // serial lines do: the table must not squeeze every column to one character.
+    let bin = assert_cmd::cargo::cargo_bin("bulletin");
+    let command = format!("'{}' classify --color never data/samples/page-1.txt", bin.display());
+    let Ok(out) = std::process::Command::new("script").current_dir(root()).args(["-q", "-e", "-c", &command, "/dev/null"]).output() else {
+        eprintln!("SKIPPED: `script` (util-linux) is not installed, so no pseudo-terminal can be made");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains('┌'), "a terminal gets a boxed table: {text}");
+    assert!(text.lines().any(|l| l.contains("一项专利换来900万元贷款") && l.contains("科技金融")), "{text}");
+}
