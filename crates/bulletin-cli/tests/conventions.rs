@@ -381,10 +381,12 @@ fn a_terminal_without_a_size_gets_readable_tables() {
     // serial lines do: the table must not squeeze every column to one character.
     let bin = assert_cmd::cargo::cargo_bin("bulletin");
     let command = format!("'{}' classify --color never data/samples/page-1.txt", bin.display());
-    let Ok(out) = std::process::Command::new("script").current_dir(root()).args(["-q", "-e", "-c", &command, "/dev/null"]).output() else {
-        eprintln!("SKIPPED: `script` (util-linux) is not installed, so no pseudo-terminal can be made");
-        return;
-    };
+    // `script` is util-linux's, in Debian's essential bsdutils package.
+    let out = std::process::Command::new("script")
+        .current_dir(root())
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .output()
+        .expect("script (util-linux) runs");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains('┌'), "a terminal gets a boxed table: {text}");
