@@ -8,7 +8,6 @@ mod cmd;
 mod data;
 mod exit;
 mod input;
-mod jsonl;
 mod model;
 mod output;
 mod plot;
@@ -17,6 +16,9 @@ mod report;
 mod walk;
 
 use std::io;
+
+/// The JSON piece objects, shared with `bulletin-server`.
+use bulletin_classifier::jsonl;
 
 use clap::Parser;
 
@@ -56,6 +58,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Classifiers => cmd::classifiers::run(),
         Command::Eval(args) => cmd::eval::run(&cmd::eval::EvalConfig::new(args)?),
         Command::Inspect(args) => cmd::inspect::run(&cmd::inspect::InspectConfig::new(args)),
+        Command::Serve(args) => cmd::serve::run(cmd::serve::ServeConfig::new(args)?),
     }
 }
 
