@@ -528,7 +528,7 @@ async fn undo(State(workbench): State<Workbench>, headers: HeaderMap) -> Result<
     };
     let path = files.folder.dir().join(model_name(previous));
     let tagger = blocking(move || load_tagger(&path).map_err(|e| ApiError::internal(&e))).await?;
-    files.folder.set_current(previous).map_err(|e| ApiError::internal(&e))?;
+    files.folder.undo().map_err(|e| ApiError::internal(&e))?;
     let current = Current { tagger: Arc::new(tagger), number: previous };
     let pending = pending(&current, files.corrections.records()).len();
     workbench.set_current(current);

@@ -32,13 +32,15 @@ fn model_number(name: &str) -> Option<u32> {
 }
 
 /// The model folder: `model-0.bin` is the model the folder was started from, each update adds
-/// the next number, `CURRENT` names the one in use.
+/// the next number, `CURRENT` lists the chain of updates that led to the model in use (one name
+/// a line, the model in use last), so that undo goes back to the model an update started from.
 #[derive(Debug)]
 pub struct ModelFolder {
     dir: PathBuf,
     /// Model numbers present, ascending.
     numbers: Vec<u32>,
-    current: u32,
+    /// From the first model to the current one.
+    chain: Vec<u32>,
 }
 
 impl ModelFolder {
@@ -68,9 +70,11 @@ impl ModelFolder {
             write_atomic(&first, base).map_err(|source| ServerError::Save { path: first.clone(), source })?;
             numbers.insert(0, 0);
         }
-        let named = fs::read_to_string(dir.join(CURRENT)).ok().and_then(|s| model_number(s.trim()));
-        let current = named.filter(|n| numbers.contains(n)).unwrap_or_else(|| numbers.last().copied().unwrap_or(0));
-        Ok(Self { dir: dir.to_owned(), numbers, current })
+        let listed: Option<Vec<u32>> =
+            fs::read_to_string(dir.join(CURRENT)).ok().and_then(|s| s.lines().map(|l| model_number(l.trim())).collect());
+        let valid = |chain: &Vec<u32>| !chain.is_empty() && chain.iter().all(|n| numbers.contains(n)) && chain.is_sorted_by(|a, b| a < b);
+        let chain = listed.filter(valid).unwrap_or_else(|| vec![numbers.last().copied().unwrap_or(0)]);
+        Ok(Self { dir: dir.to_owned(), numbers, chain })
     }
 
     /// The folder.
@@ -82,19 +86,19 @@ impl ModelFolder {
     /// The number of the current model.
     #[must_use]
     pub fn current(&self) -> u32 {
-        self.current
+        self.chain.last().copied().unwrap_or(0)
     }
 
     /// The path of the current model.
     #[must_use]
     pub fn current_path(&self) -> PathBuf {
-        self.dir.join(model_name(self.current))
+        self.dir.join(model_name(self.current()))
     }
 
-    /// The model before the current one, if any.
+    /// The model the current one was made from, if any.
     #[must_use]
     pub fn previous(&self) -> Option<u32> {
-        self.numbers.iter().rev().find(|&&n| n < self.current).copied()
+        self.chain.len().checked_sub(2).and_then(|i| self.chain.get(i)).copied()
     }
 
     /// Saves `bytes` as the next model (never over an earlier one) and makes it current.
@@ -110,15 +114,27 @@ impl ModelFolder {
         }
         write_atomic(&path, bytes).map_err(|source| ServerError::Save { path: path.clone(), source })?;
         self.numbers.push(next);
-        self.set_current(next)?;
+        let mut chain = self.chain.clone();
+        chain.push(next);
+        self.set_chain(chain)?;
         Ok(next)
     }
 
-    /// Makes model `n` (present in the folder) the current one.
-    pub fn set_current(&mut self, n: u32) -> Result<(), ServerError> {
+    /// Goes back to the model the current one was made from; returns its number, or `None`
+    /// when the current model is the first.
+    pub fn undo(&mut self) -> Result<Option<u32>, ServerError> {
+        let Some(previous) = self.previous() else { return Ok(None) };
+        let mut chain = self.chain.clone();
+        chain.pop();
+        self.set_chain(chain)?;
+        Ok(Some(previous))
+    }
+
+    fn set_chain(&mut self, chain: Vec<u32>) -> Result<(), ServerError> {
         let path = self.dir.join(CURRENT);
-        write_atomic(&path, format!("{}\n", model_name(n)).as_bytes()).map_err(|source| ServerError::Save { path, source })?;
-        self.current = n;
+        let text: String = chain.iter().map(|&n| model_name(n) + "\n").collect();
+        write_atomic(&path, text.as_bytes()).map_err(|source| ServerError::Save { path, source })?;
+        self.chain = chain;
         Ok(())
     }
 }
