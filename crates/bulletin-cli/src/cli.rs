@@ -483,7 +483,7 @@ pub struct ServeArgs {
         value_name = "DIR",
         default_value = "bulletin-models",
         long_help = "The folder of the workbench's models: \
-        model-0.bin (the starting model), one model-<n>.bin per update (never overwritten) and CURRENT, the one in use."
+        model-0.bin (the starting model), one model-<n>.bin per update (never overwritten) and CURRENT, the chain of updates that led to the model in use (undo goes back along it)."
     )]
     pub model_dir: PathBuf,
     /// Corrections file (JSON Lines, corpus schema).
