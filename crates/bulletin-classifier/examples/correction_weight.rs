@@ -53,7 +53,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let ids: Vec<String> = corrections.iter().map(|r| r.id.clone()).collect();
-    eprintln!("{} corrections: {articles} field articles and {} field paragraphs the base model gets wrong", ids.len(), ids.len() - articles);
+    eprintln!(
+        "{} corrections: {articles} field articles and {} field paragraphs the base model gets wrong",
+        ids.len(),
+        ids.len() - articles
+    );
 
     // Cross-validation folds: one model per fold without corrections, kept as bytes.
     let keys: Vec<(&str, usize)> =
@@ -81,7 +85,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(confusion.macro_f1())
     };
     let without = cv_macro_f1(0)?;
-    println!("corrections: {} ({articles} articles, {} paragraphs of data/field the base model got wrong)", ids.len(), ids.len() - articles);
+    println!(
+        "corrections: {} ({articles} articles, {} paragraphs of data/field the base model got wrong)",
+        ids.len(),
+        ids.len() - articles
+    );
     println!("{k}-fold CV macro-F1 of data/train without corrections: {without:.4}");
     println!();
     println!("| weight | corrections fixed | {k}-fold CV macro-F1 | change (points) |");
@@ -92,7 +100,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let fixed = corrections
             .iter()
             .filter(|r| {
-                let shape = if r.title.is_empty() && r.paragraphs().count() == 1 { PieceShape::Passage } else { PieceShape::of_text(&body(r)) };
+                let shape =
+                    if r.title.is_empty() && r.paragraphs().count() == 1 { PieceShape::Passage } else { PieceShape::of_text(&body(r)) };
                 theme(&tagger, &r.title, &body(r), shape) == r.labels[0]
             })
             .count();

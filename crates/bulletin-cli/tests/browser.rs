@@ -70,6 +70,7 @@ async fn text_of(client: &Client, id: &str) -> String {
 }
 
 #[tokio::test]
+#[expect(clippy::print_stderr, reason = "a skipped browser test says so loudly")]
 async fn the_page_colours_pieces_takes_a_correction_updates_and_undoes() {
     let required = std::env::var("BULLETIN_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
     let (Some(driver), Some(chromium)) = (find(&["chromedriver"]), find(&["chromium", "chromium-browser"])) else {

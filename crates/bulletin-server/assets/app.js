@@ -110,9 +110,15 @@
     return node;
   }
 
+  /** The explaining features as words: a character pair `[签约]` is shown and found as `签约`. */
+  function whyWords(why) {
+    const words = (why || []).map((w) => w.feature.replace(/^\[(.*)\]$/, '$1'));
+    return [...new Set(words)].filter((w) => w.length > 1);
+  }
+
   /** `text` with every occurrence of the explaining features marked. */
   function highlighted(text, why) {
-    const words = (why || []).map((w) => w.feature).filter((w) => w && w.length > 1 && text.includes(w));
+    const words = whyWords(why).filter((w) => text.includes(w));
     const fragment = document.createDocumentFragment();
     if (!words.length) { fragment.append(text); return fragment; }
     words.sort((a, b) => b.length - a.length);
@@ -186,7 +192,7 @@
       corrected.has(key) ? el('span', { class: 'corrected', text: `已更正（模型：${themeName(piece.theme)}）` } ) : null));
     item.append(confidence(piece.confidence, id + '-conf'));
     item.append(el('div', { class: 'text short' }, highlighted(piece.text, piece.why)));
-    const words = (piece.why || []).map((w) => w.feature).slice(0, 5);
+    const words = whyWords(piece.why).slice(0, 5);
     if (words.length) item.append(el('p', { class: 'why', text: `判定依据：${words.join('、')}` }));
     const paragraphs = page.paragraphs.get(piece.index) || [];
     const list = el('ol', { class: 'paragraphs', hidden: true, id: id + '-paragraphs' });

@@ -277,12 +277,12 @@ async fn classify(
             .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("{source}: cannot decode: {}", chain(&e))))?;
         drop(bytes);
         let tag_options = TagOptions::default().with_explain(explain);
-        let tagged: Vec<Tagged> = page.pieces.into_par_iter().map(|piece| tagger.tag_piece(piece, tag_options)).collect();
+        let results: Vec<Tagged> = page.pieces.into_par_iter().map(|piece| tagger.tag_piece(piece, tag_options)).collect();
         let taxonomy = tagger.model().taxonomy();
         let answer = ClassifyAnswer {
             source: &source,
             encoding: page.encoding,
-            pieces: tagged
+            pieces: results
                 .iter()
                 .map(|t| ClassifyRecord::new(PieceRecord::new(&source, page.encoding, &t.piece), &t.prediction, taxonomy))
                 .collect(),

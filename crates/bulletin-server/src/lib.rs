@@ -60,6 +60,7 @@ mod guard;
 pub mod store;
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -326,7 +327,6 @@ impl Workbench {
     }
 
     /// The axum router of the page and the API (see the README for the routes).
-    #[must_use]
     pub fn router(&self) -> axum::Router {
         api::router(self.clone())
     }
@@ -374,5 +374,8 @@ fn random_token() -> String {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         bytes = (nanos ^ u128::from(std::process::id()).rotate_left(64)).to_le_bytes();
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    bytes.iter().fold(String::with_capacity(32), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }

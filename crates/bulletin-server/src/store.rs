@@ -144,8 +144,7 @@ impl ModelFolder {
 pub fn correction_id(record: &Record) -> String {
     let content = serde_json::json!([record.title, record.text, record.labels, record.paragraph_labels]);
     let digest = Sha256::digest(content.to_string().as_bytes());
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("correction-{hex}")
+    format!("correction-{}", bulletin_classifier::short_hex(&digest))
 }
 
 /// The corrections file: records appended one complete line at a time, flushed and synced.

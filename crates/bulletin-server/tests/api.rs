@@ -398,7 +398,7 @@ async fn an_update_folds_weighted_corrections_exactly_once_and_undo_goes_back() 
     let mut data = BASE_RECORDS.clone();
     data.extend(std::iter::repeat_n(corrected, weight as usize));
     assert_same_counts(&saved, &train(&data));
-    assert_eq!(saved.corrections(), [id.clone()]);
+    assert_eq!(saved.corrections(), std::slice::from_ref(&id));
     let (_, model) = send(&router, req("GET", "/api/model").body(Body::empty()).unwrap()).await;
     assert_eq!((model["pending"].as_u64(), model["stale"].as_bool(), model["can_undo"].as_bool()), (Some(0), Some(true), Some(true)));
     assert_eq!(model["inspect"]["corrections"], 1);

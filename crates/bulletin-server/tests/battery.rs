@@ -76,6 +76,7 @@ fn bodies(rng: &mut Rng) -> Vec<(String, &'static str, Vec<u8>)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[expect(clippy::print_stderr, reason = "the battery reports its figures")]
 async fn bad_input_gets_4xx_answers_and_never_stops_the_server() {
     let dir = tempfile::tempdir().unwrap();
     let config = ServerConfig::new()
@@ -116,11 +117,15 @@ async fn bad_input_gets_4xx_answers_and_never_stops_the_server() {
         format!("POST /api/classify HTTP/1.1\r\nHost: 127.0.0.1\r\n{token}Content-Length: -1\r\n\r\n").into_bytes(),
         format!("POST /api/classify HTTP/1.1\r\nHost: 127.0.0.1\r\n{token}Transfer-Encoding: chunked\r\n\r\nZZZ\r\nabc\r\n0\r\n\r\n")
             .into_bytes(),
-        format!("POST /api/classify HTTP/1.1\r\nHost: 127.0.0.1\r\n{token}Transfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\n").into_bytes(),
-        format!("POST /api/corrections HTTP/1.1\r\nHost: 127.0.0.1\r\n{token}Content-Type: application/json\r\nContent-Length: 5\r\n\r\n{{").into_bytes(),
+        format!("POST /api/classify HTTP/1.1\r\nHost: 127.0.0.1\r\n{token}Transfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\n")
+            .into_bytes(),
+        format!(
+            "POST /api/corrections HTTP/1.1\r\nHost: 127.0.0.1\r\n{token}Content-Type: application/json\r\nContent-Length: 5\r\n\r\n{{"
+        )
+        .into_bytes(),
         format!("GET /../../etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\n{token}\r\n").into_bytes(),
         format!("GET /assets/../../Cargo.toml HTTP/1.1\r\nHost: 127.0.0.1\r\n{token}\r\n").into_bytes(),
-        format!("GET /api/model?token=%00%ff HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").into_bytes(),
+        b"GET /api/model?token=%00%ff HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".to_vec(),
         b"GET /healthz HTTP/1.1\r\nHost: \xff\xfe\r\n\r\n".to_vec(),
         rng.bytes(2000),
     ];
