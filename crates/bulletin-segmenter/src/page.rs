@@ -140,13 +140,9 @@ pub struct Page {
 pub fn read_page(bytes: &[u8], options: &PageOptions) -> Result<Page, SegmenterError> {
     let forced = options.encoding.map(Encoding::name);
     let mut notices = Vec::new();
-    let (decoded, text) = if options.html {
+    let (decoded, hint) = if options.html {
         let html = decode_html(bytes, forced)?;
-        if let Some(hint) = html.hint.filter(|h| !h.used) {
-            notices.push(PageNotice::CharsetMismatch { declared: hint.declared, used: html.decoded.encoding });
-        }
-        let text = html_to_page(&html.decoded.text)?;
-        (html.decoded, Some(text))
+        (html.decoded, html.hint.filter(|h| !h.used))
     } else {
         (decode(bytes, forced)?, None)
     };
@@ -164,7 +160,12 @@ pub fn read_page(bytes: &[u8], options: &PageOptions) -> Result<Page, SegmenterE
             first_at: decoded.first_replaced_at.unwrap_or(0),
         });
     }
-    let text = text.as_deref().unwrap_or(&decoded.text);
+    // In the command line's order: replacements, then the charset declaration.
+    if let Some(hint) = hint {
+        notices.push(PageNotice::CharsetMismatch { declared: hint.declared, used: decoded.encoding });
+    }
+    let html_text = if options.html { Some(html_to_page(&decoded.text)?) } else { None };
+    let text = html_text.as_deref().unwrap_or(&decoded.text);
     if crate::is_blank(text) {
         notices.push(PageNotice::NoText);
         return Ok(Page { encoding: decoded.encoding, pieces: Vec::new(), notices });

@@ -54,6 +54,7 @@
 //!
 //! `examples/embed.rs` runs a workbench on a free port until Ctrl-C
 //! (`cargo run -p bulletin-server --example embed`).
+#![deny(missing_docs)]
 
 mod api;
 mod guard;
