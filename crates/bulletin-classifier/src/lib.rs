@@ -122,6 +122,7 @@ pub mod cv;
 #[cfg(feature = "default-model")]
 mod default_model;
 mod error;
+pub mod jsonl;
 pub mod metrics;
 mod model;
 mod params;
@@ -131,6 +132,7 @@ mod scorer;
 mod select;
 pub mod sketch;
 mod sparse;
+pub mod summary;
 mod tagger;
 mod trainer;
 

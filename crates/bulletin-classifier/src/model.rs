@@ -328,6 +328,12 @@ impl Model {
     pub fn corrections(&self) -> &[String] {
         &self.corrections
     }
+    /// Records correction ids as folded into the counts (kept sorted and distinct).
+    pub(crate) fn add_corrections(&mut self, ids: &[String]) {
+        self.corrections.extend_from_slice(ids);
+        self.corrections.sort();
+        self.corrections.dedup();
+    }
     /// Hyper-parameters of the plugin plus the model-level ones, by name.
     #[must_use]
     pub fn params(&self) -> ParamMap {

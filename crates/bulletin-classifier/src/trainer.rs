@@ -476,6 +476,77 @@ impl Trainer {
     }
 }
 
+impl Model {
+    /// Folds reviewed corrections into the counts, each counted `weight` times, and returns the
+    /// updated model: its counts, vocabulary and training summary are those of training on the
+    /// model's data plus every record of `corrections` repeated `weight` times (the same
+    /// featurisation as [`Trainer`], added with the exact count update of the native plugins and
+    /// [`Model::merge`]). `ids` are recorded in [`Model::corrections`], so that a correction is
+    /// never folded in twice. The calibration maps are kept, marked
+    /// [`stale`](crate::calibration::Calibration::stale) until `bulletin calibrate` or a retrain.
+    ///
+    /// Fails with [`ClassifierError::Unsupported`] for a plugin without exact counts (the
+    /// `linfa-*` backends), [`ClassifierError::InvalidParam`] for a weight of 0, and the
+    /// trainer's errors for records with unknown labels.
+    pub fn fold_corrections(self, corrections: &[Record], ids: &[String], weight: u32) -> Result<Self, ClassifierError> {
+        if self.plugin().counts().is_none() {
+            return Err(ClassifierError::Unsupported {
+                plugin: self.plugin().name().to_owned(),
+                operation: "folding corrections into its counts",
+            });
+        }
+        if weight == 0 {
+            return Err(ClassifierError::InvalidParam {
+                name: "correction weight".into(),
+                value: "0".into(),
+                reason: "expected an integer ≥ 1",
+            });
+        }
+        let granularity = match self.summary().granularity.as_str() {
+            "article" => TrainGranularity::Article,
+            "paragraph" => TrainGranularity::Paragraph,
+            _ => TrainGranularity::Both,
+        };
+        let config = TrainConfig {
+            taxonomy: self.taxonomy().clone(),
+            settings: self.settings().clone(),
+            classifier: self.plugin().name().to_owned(),
+            params: self.params(),
+            granularity,
+            calibration: CalibrationMode::None,
+            calibration_folds: 5,
+        };
+        let mut trainer = Trainer::new(config, &Registry::default())?;
+        let repeat = usize::try_from(weight).unwrap_or(usize::MAX);
+        let repeated: Vec<Record> = corrections.iter().flat_map(|r| std::iter::repeat_n(r.clone(), repeat)).collect();
+        trainer.add_records(&repeated)?;
+        let Trainer { config, pipeline, vocab, mut plugin, selection, pieces, records, pending, sketch, .. } = trainer;
+        update(plugin.as_mut(), pending)?;
+        let summary = TrainingSummary {
+            pieces_per_theme: pieces,
+            records,
+            granularity: self.summary().granularity.clone(),
+            tool_version: self.summary().tool_version.clone(),
+        };
+        let mut added =
+            Model::assemble(config.taxonomy, config.settings, pipeline.fingerprint(), vocab, plugin, selection, self.policy(), summary)?;
+        added.set_records(sketch);
+        let calibration = match self.calibration_state().clone() {
+            CalibrationState::Calibrated(mut c) => {
+                c.stale = true;
+                CalibrationState::Calibrated(c)
+            }
+            other => other,
+        };
+        let policy = self.policy();
+        let mut merged = self.merge(added)?;
+        merged.set_calibration(calibration);
+        merged.set_policy(policy);
+        merged.add_corrections(ids);
+        Ok(merged)
+    }
+}
+
 /// Selected features probed by [`check_scores`], most frequent first.
 const PROBES: usize = 256;
 

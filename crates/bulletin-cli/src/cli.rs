@@ -88,6 +88,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// List the classifier plugins.
     Classifiers,
+    /// Start the local web workbench: pages coloured by theme, corrections, model updates.
+    Serve(ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell or elvish).
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on standard output.
@@ -523,6 +525,69 @@ pub struct InspectArgs {
     /// Indicative features listed per theme.
     #[arg(long, value_name = "N", default_value_t = 15, long_help = "How many of the most indicative features to list per theme.")]
     pub top: usize,
+}
+
+/// `bulletin serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8770",
+        long_help = "The address and port to listen on. \
+        Anything but a loopback address (127.0.0.1, ::1, localhost) needs --allow-remote. Port 0 picks a free port."
+    )]
+    pub addr: String,
+    /// Model the model folder starts from (default: the embedded model).
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "The model that a new model folder starts from (saved in it as model-0.bin). \
+        Without it, the default model embedded in the binary. A folder started from another model is refused."
+    )]
+    pub model: Option<PathBuf>,
+    /// Model folder: updated models, undo.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "bulletin-models",
+        long_help = "The folder of the workbench's models: \
+        model-0.bin (the starting model), one model-<n>.bin per update (never overwritten) and CURRENT, the chain of updates that led to the model in use (undo goes back along it)."
+    )]
+    pub model_dir: PathBuf,
+    /// Corrections file (JSON Lines, corpus schema).
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "corrections.jsonl",
+        long_help = "The file corrections are appended to, \
+        one training record per line in the corpus schema; `bulletin train --data` reads it as it is."
+    )]
+    pub corrections: PathBuf,
+    /// Open the page in the default browser.
+    #[arg(long, long_help = "Open the page's URL (with its token) in the default browser.")]
+    pub open: bool,
+    /// Accept non-loopback addresses and hosts.
+    #[arg(
+        long,
+        long_help = "Allow listening on a non-loopback address and answering requests for any host name. \
+        The per-run token is then the only protection: anyone who can reach the port and learns the URL can use the workbench."
+    )]
+    pub allow_remote: bool,
+    /// Largest request body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 20 << 20, value_parser = clap::value_parser!(u64).range(1..),
+        long_help = "The largest request body accepted (a page to classify, a correction), in bytes; larger ones get 413.")]
+    pub body_limit: u64,
+    /// Request timeout, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400),
+        long_help = "How long a request may take before it is answered with 408.")]
+    pub timeout: u64,
+    /// Times each correction counts in a model update.
+    #[arg(long, value_name = "W", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1000),
+        long_help = "How many times each correction counts when `update model` folds it into the counts (as if the record \
+        were in the training data W times). The default was measured: see bench/RESULTS.md.")]
+    pub correction_weight: u32,
 }
 
 /// `bulletin merge`.

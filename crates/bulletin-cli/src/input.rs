@@ -712,15 +712,14 @@ fn fill(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// Cuts a piece's text to its first `max` chars, with a warning.
+/// Cuts a piece's text to its first `max` chars ([`bulletin_segmenter::page::truncate_piece`]),
+/// with a warning.
 pub(crate) fn truncate_piece(piece: &mut Piece, max: usize, source: &str) {
-    if let Some((byte, _)) = piece.text.char_indices().nth(max) {
-        let chars = piece.text.chars().count();
+    if let Some(chars) = bulletin_segmenter::page::truncate_piece(piece, max) {
         report::warn(format_args!(
             "{source}: piece {} has {chars} characters; only its first {max} are processed (--max-piece-chars)",
             piece.index
         ));
-        piece.text.truncate(byte);
     }
 }
 

@@ -8,7 +8,6 @@ mod cmd;
 mod data;
 mod exit;
 mod input;
-mod jsonl;
 mod model;
 mod output;
 mod plot;
@@ -19,6 +18,9 @@ mod version;
 mod walk;
 
 use std::io;
+
+/// The JSON piece objects, shared with `bulletin-server`.
+use bulletin_classifier::jsonl;
 
 use clap::{CommandFactory, FromArgMatches};
 
@@ -80,6 +82,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Inspect(args) => cmd::inspect::run(&cmd::inspect::InspectConfig::new(args)),
         Command::Completions(args) => cmd::docs::completions(args.shell),
         Command::Man => cmd::docs::man(),
+        Command::Serve(args) => cmd::serve::run(cmd::serve::ServeConfig::new(args)?),
     }
 }
 

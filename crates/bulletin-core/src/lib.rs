@@ -48,7 +48,7 @@ mod theme;
 
 pub use error::CoreError;
 pub use piece::{Granularity, Piece, PieceKind};
-pub use record::{ParagraphRecord, Record};
+pub use record::{ParagraphRecord, Record, article_text};
 pub use settings::{
     CleanSettings, FeatureSettings, LexiconEntry, NormalizeSettings, PIPELINE_VERSION, PipelineSettings, SegmentSettings, StopwordSettings,
 };

@@ -55,6 +55,32 @@ pub struct Record {
 }
 
 impl Record {
+    /// A record with its id, title, body and labels; the optional fields are `None`.
+    #[must_use]
+    pub fn new(id: impl Into<String>, title: impl Into<String>, text: impl Into<String>, labels: Vec<String>) -> Self {
+        Self {
+            id: id.into(),
+            title: title.into(),
+            text: text.into(),
+            labels,
+            paragraph_labels: None,
+            batch: None,
+            form: None,
+            zone: None,
+            script: None,
+            noise: None,
+            topic: None,
+            region: None,
+        }
+    }
+
+    /// Sets the per-paragraph labels (one list per [`paragraph`](Self::paragraphs)).
+    #[must_use]
+    pub fn with_paragraph_labels(mut self, paragraph_labels: Vec<Vec<String>>) -> Self {
+        self.paragraph_labels = Some(paragraph_labels);
+        self
+    }
+
     /// Parses one JSON line.
     pub fn from_json(line: &str) -> Result<Self, CoreError> {
         serde_json::from_str(line).map_err(|e| CoreError::Record { reason: e.to_string() })
@@ -71,6 +97,31 @@ impl Record {
     pub fn lines(&self) -> impl Iterator<Item = (&str, bool)> {
         self.text.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| (l, !is_section_heading(l)))
     }
+}
+
+/// The body of an article rebuilt from its paragraphs, each with the section it sits under (as
+/// the page splitter gives them at paragraph granularity): a section's heading is a line of its
+/// own before its first paragraph, `## `-marked with `markers` (the corpus schema, so that
+/// `paragraph_labels` line up with [`Record::paragraphs`]) or plain without (the article text
+/// the splitter gives at article granularity).
+///
+/// ```
+/// let body = bulletin_core::article_text([(None, "导语。"), (Some("项目"), "签约。"), (Some("项目"), "开工。")], true);
+/// assert_eq!(body, "导语。\n## 项目\n签约。\n开工。");
+/// ```
+pub fn article_text<'a>(paragraphs: impl IntoIterator<Item = (Option<&'a str>, &'a str)>, markers: bool) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut section: Option<&str> = None;
+    for (s, paragraph) in paragraphs {
+        if s != section {
+            section = s;
+            if let Some(s) = section {
+                lines.push(if markers { format!("## {s}") } else { s.to_owned() });
+            }
+        }
+        lines.push(paragraph.to_owned());
+    }
+    lines.join("\n")
 }
 
 /// Whether a trimmed line is a `## ` section heading.

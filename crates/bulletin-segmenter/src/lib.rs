@@ -49,6 +49,7 @@ mod error;
 pub mod html;
 mod lexicon;
 mod normalize;
+pub mod page;
 mod segment;
 mod split;
 

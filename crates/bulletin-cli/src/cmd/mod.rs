@@ -10,6 +10,7 @@ pub mod eval;
 pub mod inspect;
 pub mod merge;
 pub mod segment;
+pub mod serve;
 pub mod split;
 pub mod suggest;
 pub mod train;

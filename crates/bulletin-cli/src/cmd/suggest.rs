@@ -74,18 +74,7 @@ struct Article {
 impl Article {
     /// The text as the page splitter gives it: section headings as lines of their own.
     fn text(&self, with_markers: bool) -> String {
-        let mut lines = Vec::new();
-        let mut section: Option<&str> = None;
-        for (s, p) in &self.paragraphs {
-            if s.as_deref() != section {
-                section = s.as_deref();
-                if let Some(s) = section {
-                    lines.push(if with_markers { format!("## {s}") } else { s.to_owned() });
-                }
-            }
-            lines.push(p.clone());
-        }
-        lines.join("\n")
+        bulletin_core::article_text(self.paragraphs.iter().map(|(s, p)| (s.as_deref(), p.as_str())), with_markers)
     }
 }
 

@@ -1,7 +1,23 @@
-//! The machine-readable output records of `split`, `segment` and `classify`: serde structs that
-//! borrow from the pieces, one flat object per piece. Field order is the wire order.
+//! The JSON piece objects of `bulletin split`, `segment` and `classify --format jsonl` and of
+//! the workbench's `/api/classify`: serde structs that borrow from the pieces, one flat object
+//! per piece. Field order is the wire order. Both the command line and `bulletin-server` write
+//! them through these types, so the two cannot drift apart.
+//!
+//! ```
+//! # #[cfg(feature = "default-model")] {
+//! use bulletin_classifier::jsonl::{ClassifyRecord, PieceRecord};
+//!
+//! let tagger = bulletin_classifier::default_tagger();
+//! let tagged = tagger.tag_page("# 一项专利换来900万元贷款\n银行为科技企业发放知识产权质押贷款900万元。");
+//! let t = &tagged[0];
+//! let record = ClassifyRecord::new(PieceRecord::new("page.txt", "UTF-8", &t.piece), &t.prediction, tagger.model().taxonomy());
+//! let json = serde_json::to_value(&record).unwrap();
+//! assert_eq!(json["theme"], "financing");
+//! assert_eq!(json["title"], "一项专利换来900万元贷款");
+//! # }
+//! ```
 
-use bulletin_classifier::{Prediction, Reason};
+use crate::{Prediction, Reason};
 use bulletin_core::{Piece, Taxonomy};
 use bulletin_segmenter::{Analysis, Token};
 use serde::Serialize;
@@ -33,6 +49,7 @@ pub struct PieceRecord<'a> {
 
 impl<'a> PieceRecord<'a> {
     /// The record of `piece` from the page `source` decoded as `encoding`.
+    #[must_use]
     pub fn new(source: &'a str, encoding: &'a str, piece: &'a Piece) -> Self {
         Self {
             source,
@@ -66,6 +83,7 @@ pub struct SegmentRecord<'a> {
 
 impl<'a> SegmentRecord<'a> {
     /// The record of a piece with its analysis and features.
+    #[must_use]
     pub fn new(piece: PieceRecord<'a>, analysis: &'a Analysis, features: &'a [String]) -> Self {
         Self { piece, normalized: &analysis.normalized, tokens: analysis.tokens.iter().map(TokenRecord::new).collect(), features }
     }
@@ -103,6 +121,7 @@ pub struct ClassifyRecord<'a> {
 
 impl<'a> ClassifyRecord<'a> {
     /// The record of a piece with its prediction under `taxonomy`.
+    #[must_use]
     pub fn new(piece: PieceRecord<'a>, prediction: &'a Prediction, taxonomy: &'a Taxonomy) -> Self {
         let theme = taxonomy.theme(prediction.theme);
         Self {
