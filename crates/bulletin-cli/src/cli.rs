@@ -541,7 +541,9 @@ pub struct ServeArgs {
     pub addr: String,
     /// Model the model folder starts from (default: the embedded model).
     #[arg(
+        short,
         long,
+        env = "BULLETIN_MODEL",
         value_name = "FILE",
         long_help = "The model that a new model folder starts from (saved in it as model-0.bin). \
         Without it, the default model embedded in the binary. A folder started from another model is refused."

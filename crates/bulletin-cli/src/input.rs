@@ -423,8 +423,10 @@ impl<'c> PageStream<'c> {
         emit(Event::Flush)?;
         if self.pieces > 0 {
             report::note(format_args!(
-                "{}: the first {} pieces of this input were written before the error",
-                self.page.source, self.pieces
+                "{}: the first {} of this input {} written before the error",
+                self.page.source,
+                crate::output::count(self.pieces, "piece", "pieces"),
+                if self.pieces == 1 { "was" } else { "were" }
             ));
         }
         Ok(Err(err))
