@@ -104,7 +104,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for weight in WEIGHTS {
         let model = Model::from_bytes(&base_bytes, &Registry::default())?.fold_corrections(&corrections, &ids, weight)?;
         let tagger = Tagger::from_model(model)?;
-        let (mut fixed, mut fixed_learnable) = (0, 0);
+        let (mut fixed, mut fixed_learnable) = (0usize, 0usize);
         for (r, &no_feature) in corrections.iter().zip(&featureless) {
             let shape = if r.title.is_empty() && r.paragraphs().count() == 1 { PieceShape::Passage } else { PieceShape::of_text(&body(r)) };
             let now = theme(&tagger, &r.title, &body(r), shape);

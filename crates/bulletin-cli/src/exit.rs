@@ -6,6 +6,9 @@
 //! | 1 | error: nothing useful was done (bad model, bad arguments after parsing, every input failed, I/O failure) |
 //! | 2 | usage error: reported by the argument parser, or a flag the model cannot honour ([`UsageError`]) |
 //! | 3 | some inputs failed while others succeeded |
+//!
+//! `bulletin serve` exits with 0 when stopped by Ctrl-C or SIGTERM and with 1 when it cannot
+//! start (address in use, a non-loopback address without `--allow-remote`, a foreign model folder).
 
 /// A command line that parsed but asks for something the inputs cannot give (`--explain` with
 /// a model whose classifier cannot explain): reported like any error, with exit code 2.

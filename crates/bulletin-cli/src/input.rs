@@ -32,9 +32,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use bulletin_core::{Granularity, Piece};
+use bulletin_segmenter::page::{PageError, PageNotice, PageOptions, read_page};
 use bulletin_segmenter::{
-    MAX_HTML_BYTES, SegmenterError, check_plausible, decode_html, detect_encoding, html_to_page, is_blank, is_utf16, split_page_with,
-    too_damaged,
+    MAX_HTML_BYTES, SegmenterError, check_plausible, detect_encoding, is_blank, is_utf16, split_page_with, too_damaged,
 };
 use encoding_rs::{Decoder, DecoderResult, Encoding, UTF_8};
 
@@ -471,9 +471,10 @@ impl<'c> PageStream<'c> {
         Ok(Ok(()))
     }
 
-    /// Reads a whole HTML page (at most [`MAX_HTML_BYTES`]), decodes it with its charset
-    /// declaration as a hint, extracts its text and splits that. Outer error: the output
-    /// failed; inner: the input did.
+    /// Reads a whole HTML page (at most [`MAX_HTML_BYTES`]) and hands it to the library's
+    /// whole-page reader ([`read_page`]: decoded with its charset declaration as a hint, its text
+    /// extracted and split), then emits its pieces. Outer error: the output failed; inner: the
+    /// input did.
     fn run_html(&mut self, reader: &mut dyn Read, emit: &mut dyn FnMut(Event) -> Result<()>) -> Result<Result<()>> {
         let name = self.page.source.clone();
         let mut bytes = Vec::new();
@@ -486,46 +487,29 @@ impl<'c> PageStream<'c> {
         if bytes.len() as u64 > limit {
             return Ok(Err(anyhow!("{name}: an HTML page is read whole and may hold at most {} MiB", MAX_HTML_BYTES >> 20)));
         }
-        let forced = self.config.encoding.map(Encoding::name);
-        let decoded = match decode_html(&bytes, forced) {
-            Ok(d) => d,
-            Err(err) => return Ok(Err(anyhow!(err).context(format!("{name}: cannot decode")))),
+        let mut options = PageOptions::default().with_html(true).with_granularity(self.config.granularity);
+        options.encoding = self.config.encoding;
+        options.strict = self.config.strict;
+        options.max_piece_chars = self.config.max_piece_chars;
+        let page = match read_page(&bytes, &options) {
+            Ok(page) => page,
+            Err(err) => return Ok(Err(page_error(err, &name))),
         };
         drop(bytes);
-        let d = &decoded.decoded;
-        if d.replaced > 0 {
-            if self.config.strict {
-                let err = SegmenterError::Undecodable { encoding: d.encoding, replaced: d.replaced, total: d.text.chars().count() };
-                return Ok(Err(anyhow!(err).context(format!("{name}: cannot decode (--strict)"))));
+        self.page.encoding = page.encoding;
+        for notice in &page.notices {
+            match notice {
+                PageNotice::NoText => {
+                    report::note(format_args!("{name}: no text"));
+                    return Ok(Ok(()));
+                }
+                notice => report::warn(format_args!("{name}: {notice}")),
             }
-            report::warn(format_args!(
-                "{name}: {} undecodable byte sequence(s) in {}, the first at byte offset {}, were replaced by U+FFFD \
-                 (--strict makes any of them an error)",
-                d.replaced,
-                d.encoding,
-                d.first_replaced_at.unwrap_or(0)
-            ));
         }
-        if let Some(hint) = decoded.hint.filter(|h| !h.used) {
-            report::warn(format_args!(
-                "{name}: the page declares charset {} but its bytes are {}; decoded as {}",
-                hint.declared, decoded.decoded.encoding, decoded.decoded.encoding
-            ));
-        }
-        let text = match html_to_page(&decoded.decoded.text) {
-            Ok(text) => text,
-            Err(err) => return Ok(Err(anyhow!(err).context(format!("cannot read {name}")))),
-        };
-        self.page.encoding = decoded.decoded.encoding;
-        self.chars = text.chars().count();
-        self.pending_chars = self.chars;
-        self.any_text = !text.trim().is_empty();
-        self.pending = text;
-        self.cut(false, emit)?;
-        self.cut(true, emit)?;
-        if !self.any_text {
-            report::note(format_args!("{name}: no text"));
-            return Ok(Ok(()));
+        self.pieces = page.pieces.len();
+        self.any_text = true;
+        if !page.pieces.is_empty() {
+            emit(Event::Pieces(self.page.clone(), page.pieces))?;
         }
         emit(Event::End(self.page.clone(), self.pieces))?;
         Ok(Ok(()))
@@ -698,6 +682,12 @@ pub fn stream_pieces(bytes: &[u8], chunk: usize, config: &InputConfig) -> Result
         Ok(())
     })??;
     Ok((pieces, stream.page.encoding))
+}
+
+/// A page that cannot be read, worded as [`PageError::context`] says (as `bulletin serve` does).
+fn page_error(err: PageError, name: &str) -> anyhow::Error {
+    let context = err.context(name);
+    anyhow::Error::new(err.into_cause()).context(context)
 }
 
 /// Reads until `buf` is full or the input ends; returns the bytes read.

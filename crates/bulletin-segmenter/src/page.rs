@@ -14,7 +14,7 @@
 //! let page = read_page(&gbk, &PageOptions::default())?;
 //! assert_eq!(page.encoding, "GBK");
 //! assert_eq!(page.pieces[0].title.as_deref(), Some("一项专利换来900万元贷款"));
-//! # Ok::<(), bulletin_segmenter::SegmenterError>(())
+//! # Ok::<(), bulletin_segmenter::page::PageError>(())
 //! ```
 
 use std::fmt;
@@ -136,23 +136,68 @@ pub struct Page {
     pub notices: Vec<PageNotice>,
 }
 
+/// Why a page could not be read: the stage that failed, and the segmenter's error. The command
+/// line words each as `NAME: cannot decode: …`, `NAME: cannot decode (--strict): …` and
+/// `cannot read NAME: …`; so does the workbench.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PageError {
+    /// The bytes do not decode (binary, undecodable, mojibake, an unknown forced encoding).
+    #[error("cannot decode")]
+    Decode(#[source] SegmenterError),
+    /// Undecodable bytes that `strict` makes an error.
+    #[error("cannot decode (--strict)")]
+    Strict(#[source] SegmenterError),
+    /// The decoded HTML cannot be turned into page text (nested too deep).
+    #[error("cannot read the page")]
+    Html(#[source] SegmenterError),
+}
+
+impl PageError {
+    /// The segmenter's error behind it.
+    #[must_use]
+    pub fn cause(&self) -> &SegmenterError {
+        match self {
+            Self::Decode(e) | Self::Strict(e) | Self::Html(e) => e,
+        }
+    }
+
+    /// How the command line introduces the error for the input `name` (`NAME: cannot decode`,
+    /// `NAME: cannot decode (--strict)`, `cannot read NAME`), before `: ` and the cause.
+    #[must_use]
+    pub fn context(&self, name: &str) -> String {
+        match self {
+            Self::Html(_) => format!("cannot read {name}"),
+            other => format!("{name}: {other}"),
+        }
+    }
+
+    /// The segmenter's error behind it, by value.
+    #[must_use]
+    pub fn into_cause(self) -> SegmenterError {
+        match self {
+            Self::Decode(e) | Self::Strict(e) | Self::Html(e) => e,
+        }
+    }
+}
+
 /// Decodes, splits and bounds a whole page (see the [module docs](self)).
-pub fn read_page(bytes: &[u8], options: &PageOptions) -> Result<Page, SegmenterError> {
+pub fn read_page(bytes: &[u8], options: &PageOptions) -> Result<Page, PageError> {
     let forced = options.encoding.map(Encoding::name);
     let mut notices = Vec::new();
     let (decoded, hint) = if options.html {
-        let html = decode_html(bytes, forced)?;
+        let html = decode_html(bytes, forced).map_err(PageError::Decode)?;
         (html.decoded, html.hint.filter(|h| !h.used))
     } else {
-        (decode(bytes, forced)?, None)
+        (decode(bytes, forced).map_err(PageError::Decode)?, None)
     };
     if decoded.replaced > 0 {
         if options.strict {
-            return Err(SegmenterError::Undecodable {
+            return Err(PageError::Strict(SegmenterError::Undecodable {
                 encoding: decoded.encoding,
                 replaced: decoded.replaced,
                 total: decoded.text.chars().count(),
-            });
+            }));
         }
         notices.push(PageNotice::Replaced {
             count: decoded.replaced,
@@ -164,7 +209,7 @@ pub fn read_page(bytes: &[u8], options: &PageOptions) -> Result<Page, SegmenterE
     if let Some(hint) = hint {
         notices.push(PageNotice::CharsetMismatch { declared: hint.declared, used: decoded.encoding });
     }
-    let html_text = if options.html { Some(html_to_page(&decoded.text)?) } else { None };
+    let html_text = if options.html { Some(html_to_page(&decoded.text).map_err(PageError::Html)?) } else { None };
     let text = html_text.as_deref().unwrap_or(&decoded.text);
     if crate::is_blank(text) {
         notices.push(PageNotice::NoText);
@@ -207,7 +252,7 @@ mod tests {
 
     #[test]
     fn binary_and_strict_input_fail_and_long_pieces_are_cut() {
-        assert!(matches!(read_page(b"# a\0b", &PageOptions::default()), Err(SegmenterError::BinaryInput { .. })));
+        assert!(matches!(read_page(b"# a\0b", &PageOptions::default()), Err(PageError::Decode(SegmenterError::BinaryInput { .. }))));
         let options = PageOptions { max_piece_chars: 3, ..PageOptions::default() };
         let page = read_page("# 标题\n高新区招商引资。".as_bytes(), &options).unwrap();
         assert_eq!(page.pieces[0].text, "高新区");

@@ -415,13 +415,16 @@
       addPages(await Promise.all(files.map(pageOfFile)));
       event.target.value = '';
     });
+    // Files dropped anywhere on the page are read (the browser would otherwise open them); the
+    // drop zone shows where.
     const drop = $('drop');
-    drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
-    drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-    drop.addEventListener('drop', async (e) => {
+    document.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+    document.addEventListener('dragleave', (e) => { if (!e.relatedTarget) drop.classList.remove('over'); });
+    document.addEventListener('drop', async (e) => {
       e.preventDefault();
       drop.classList.remove('over');
-      addPages(await Promise.all([...e.dataTransfer.files].map(pageOfFile)));
+      const files = [...((e.dataTransfer && e.dataTransfer.files) || [])];
+      if (files.length) addPages(await Promise.all(files.map(pageOfFile)));
     });
     $('clear').addEventListener('click', () => { pages = []; corrected.clear(); render(); say('已清空。'); });
     $('order').addEventListener('change', (e) => { leastConfidentFirst = e.target.checked; render(); });

@@ -274,7 +274,7 @@ async fn classify(
         let mut options = PageOptions::default().with_granularity(granularity).with_html(html);
         options.encoding = encoding;
         let page = read_page(&bytes, &options)
-            .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("{source}: cannot decode: {}", chain(&e))))?;
+            .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("{}: {}", e.context(&source), chain(e.cause()))))?;
         drop(bytes);
         let tag_options = TagOptions::default().with_explain(explain);
         let results: Vec<Tagged> = page.pieces.into_par_iter().map(|piece| tagger.tag_piece(piece, tag_options)).collect();

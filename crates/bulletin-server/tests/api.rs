@@ -221,6 +221,16 @@ async fn classify_errors_are_json_4xx_with_the_command_line_message() {
     assert_eq!((status, body["pieces"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)));
 }
 
+#[tokio::test]
+async fn a_request_over_the_timeout_gets_408() {
+    // A zero timeout: the handler is stopped at its first wait (reading the body, tagging off the
+    // async threads), whatever the machine's speed.
+    let (_dir, wb) = workbench(|c| c.with_timeout(std::time::Duration::ZERO));
+    let (status, body) = send(&wb.router(), classify_req("/api/classify", page_1())).await;
+    assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+    assert!(error_of(&body).contains("took longer than"));
+}
+
 /// A correction of the first article of page 1 (a financing piece) to `transfer`, with its
 /// paragraphs under a section heading.
 fn correction() -> Value {
