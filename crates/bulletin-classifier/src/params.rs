@@ -151,8 +151,8 @@ impl NbParamsBuilder {
         self.0.norm = norm;
         self
     }
-    /// Validates: `alpha` between [`MIN_ALPHA`] and [`MAX_ALPHA`]; every prior within
-    /// [`PRIOR_RANGE`] (NaN is never in range).
+    /// Validates: `alpha` between `1e-10` and `1e3`; every prior between `1e-12` and `1e12` (NaN
+    /// is never in range).
     pub fn check(self) -> Result<NbParams, ClassifierError> {
         let p = self.0;
         if !(MIN_ALPHA..=MAX_ALPHA).contains(&p.alpha) {

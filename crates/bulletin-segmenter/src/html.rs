@@ -130,7 +130,7 @@ fn replaced(decoded: &Decoded) -> usize {
     decoded.replaced
 }
 
-/// The encoding declared by a `<meta>` element in the first [`PRESCAN_BYTES`] bytes, if it is
+/// The encoding declared by a `<meta>` element in the first 1024 bytes, if it is
 /// one that can be declared (ASCII-compatible).
 #[must_use]
 pub fn charset_declaration(bytes: &[u8]) -> Option<&'static Encoding> {
