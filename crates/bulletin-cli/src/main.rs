@@ -17,7 +17,7 @@ mod style;
 mod version;
 mod walk;
 
-use std::io;
+use std::io::{self, Write as _};
 
 /// The JSON piece objects, shared with `bulletin-server`.
 use bulletin_classifier::jsonl;
@@ -63,7 +63,24 @@ fn parse() -> Cli {
         // Once per process: clap keeps version texts as `&'static str`.
         command = command.long_version(&*Box::leak(version::long().into_boxed_str()));
     }
-    Cli::from_arg_matches_mut(&mut command.get_matches()).unwrap_or_else(|err| err.exit())
+    let mut matches = command.try_get_matches().unwrap_or_else(|err| usage_exit(&err));
+    Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|err| usage_exit(&err))
+}
+
+/// Prints clap's message (help, version, or a usage error with the program's `bulletin: ` prefix,
+/// as every other error has) and exits with its code (0, or 2 for usage errors).
+fn usage_exit(err: &clap::Error) -> ! {
+    let help = matches!(
+        err.kind(),
+        clap::error::ErrorKind::DisplayHelp
+            | clap::error::ErrorKind::DisplayVersion
+            | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if !help {
+        let _ = write!(io::stderr(), "bulletin: ");
+    }
+    let _ = err.print();
+    std::process::exit(err.exit_code())
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {

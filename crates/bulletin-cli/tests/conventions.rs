@@ -98,9 +98,17 @@ fn out_of_range_values_are_usage_errors() {
         assert_eq!(code, 2, "{bad}: {err}");
         assert!(out.is_empty());
         assert!(err.contains("--min-confidence"), "{err}");
+        assert!(err.starts_with("bulletin: error: "), "clap's errors carry the program's prefix too: {err}");
     }
     let (code, _, err) = run(&["train", "--data", "x", "--out", "y", "--calibration-folds", "21"]);
     assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(&["classify", "--no-such-flag"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("bulletin: error: unexpected argument"), "{err}");
+    // Help is no error: no prefix, exit 0.
+    let (code, out, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("Tag the pieces"), "{out}");
 }
 
 #[test]
