@@ -7,7 +7,7 @@
 //! `style`). `-q` hides notes, summaries and progress bars; `-v` adds the `verbose` lines.
 
 use std::fmt::Display;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -94,10 +94,13 @@ fn diagnostic(kind: &str, kind_style: Style, msg: impl Display) {
 /// cannot drive the terminal. The prefix is ours (its colour, if any, is kept).
 /// A message printed while a progress bar is drawn takes the bar off, prints, and draws it again
 /// below, so the two never mix on one line.
-#[expect(clippy::print_stderr, reason = "the CLI reports errors, warnings, notes and summaries on stderr")]
+/// A stderr that cannot be written (its reader stopped: `2>&1 | head -1`) loses the message and
+/// nothing else: the run goes on and keeps its exit code.
 fn line(prefix: &str, msg: impl Display) {
     let msg = msg.to_string();
-    let print = || eprintln!("{prefix}{}", output::escape(&msg, false));
+    let print = || {
+        let _ = writeln!(std::io::stderr().lock(), "{prefix}{}", output::escape(&msg, false));
+    };
     match DRAWN.lock().ok().and_then(|bar| bar.clone()) {
         Some(bar) => bar.suspend(print),
         None => print(),

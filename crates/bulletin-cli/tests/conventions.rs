@@ -400,3 +400,15 @@ fn a_terminal_without_a_size_gets_readable_tables() {
     assert!(text.contains('┌'), "a terminal gets a boxed table: {text}");
     assert!(text.lines().any(|l| l.contains("一项专利换来900万元贷款") && l.contains("科技金融")), "{text}");
 }
+
+#[test]
+fn a_stderr_nobody_reads_loses_the_messages_not_the_run() {
+    // `bulletin … 2>&1 | head -1`: the reader is gone before the messages are written. Writing
+    // them fails with EPIPE; that must not panic (exit 101) or change the run's own exit code.
+    let bin = assert_cmd::cargo::cargo_bin("bulletin");
+    for (args, code) in [("classify no-such-page.txt", 1), ("classify data/samples/page-1.txt -v", 0)] {
+        let script = format!("'{}' {args} 2>&1 >/dev/null | (exec 0<&-; sleep 1); exit ${{PIPESTATUS[0]}}", bin.display());
+        let out = std::process::Command::new("bash").current_dir(root()).args(["-c", &script]).output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
