@@ -21,6 +21,14 @@ fn a_non_loopback_address_needs_allow_remote() {
     let out = bulletin(dir.path(), &["--addr", "no-such-host"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid --addr"));
+    // A port in use is refused too.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = bulletin(dir.path(), &["--addr", &addr]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen on"), "{}", String::from_utf8_lossy(&out.stderr));
+    // A server that did not start wrote nothing: no model folder, no corrections file.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "a refused start left files behind");
 }
 
 #[test]

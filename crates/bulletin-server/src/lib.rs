@@ -166,6 +166,13 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
+    /// Checks that a workbench with these settings may listen on `addr`: a loopback address, or
+    /// any with [`allow_remote`](Self::allow_remote). Check it before [`Workbench::open`], which
+    /// creates the model folder, so that a server that cannot start leaves nothing behind.
+    pub fn check_addr(&self, addr: SocketAddr) -> Result<(), ServerError> {
+        if addr.ip().is_loopback() || self.allow_remote { Ok(()) } else { Err(ServerError::NotLoopback { addr }) }
+    }
+
     /// The defaults: embedded model, `./bulletin-models/`, `./corrections.jsonl`, loopback only,
     /// [`DEFAULT_BODY_LIMIT`], [`DEFAULT_TIMEOUT`], [`DEFAULT_CORRECTION_WEIGHT`], a random token.
     #[must_use]
@@ -322,9 +329,10 @@ impl Workbench {
         format!("http://{host}/?token={}", self.inner.token)
     }
 
-    /// Checks that the workbench may listen on `addr`: loopback, or remote access allowed.
+    /// Checks that the workbench may listen on `addr`: loopback, or remote access allowed (see
+    /// [`ServerConfig::check_addr`]).
     pub fn check_addr(&self, addr: SocketAddr) -> Result<(), ServerError> {
-        if addr.ip().is_loopback() || self.inner.config.allow_remote { Ok(()) } else { Err(ServerError::NotLoopback { addr }) }
+        self.inner.config.check_addr(addr)
     }
 
     /// The axum router of the page and the API (see the README for the routes).

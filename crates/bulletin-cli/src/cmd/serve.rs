@@ -46,8 +46,13 @@ impl ServeConfig {
 
 /// Runs `serve`.
 pub fn run(config: ServeConfig) -> Result<ExitCode> {
+    // What can refuse to start is checked before the model folder is made: a server that does not
+    // start leaves nothing behind (a folder seeded with the embedded model would then refuse a
+    // later `--model`).
+    config.server.check_addr(config.addr)?;
+    let listener = std::net::TcpListener::bind(config.addr).with_context(|| format!("cannot listen on {}", config.addr))?;
+    listener.set_nonblocking(true).context("cannot set up the listening socket")?;
     let workbench = Workbench::open(config.server).context("cannot start the workbench")?;
-    workbench.check_addr(config.addr)?;
     if workbench.skipped_correction_lines() > 0 {
         report::warn(format_args!(
             "{}: {} line(s) are not training records and are ignored",
@@ -57,7 +62,7 @@ pub fn run(config: ServeConfig) -> Result<ExitCode> {
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the server's threads")?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("cannot listen on {}", config.addr))?;
+        let listener = tokio::net::TcpListener::from_std(listener).context("cannot listen")?;
         let local = listener.local_addr().context("cannot read the listening address")?;
         if !local.ip().is_loopback() {
             report::warn(format_args!(
