@@ -421,3 +421,20 @@ fn compare_puts_two_models_side_by_side_with_mcnemar() {
     assert_eq!(r.code, 0, "{}", r.err);
     assert!(r.out.contains("no evidence that either is better") && r.out.contains("disagree on 0 pieces"), "{}", r.out);
 }
+
+#[test]
+fn suggest_may_write_its_drafts_beside_the_pages_of_its_pool_but_never_over_one() {
+    let pool =
+        tree(&[("2024/a.txt", PAGE.as_bytes()), ("2024/b.txt", "# 园区银行推出科技贷\n为高新技术企业发放信用贷款5000万元。\n".as_bytes())]);
+    let drafts = pool.path().join("drafts.jsonl");
+    // A pool directory is read for pages; a `.jsonl` in it is never one of them.
+    let r = run(&["suggest", s(pool.path()), "-n", "1", "--out", s(&drafts)]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert_eq!(std::fs::read_to_string(&drafts).unwrap().lines().count(), 1);
+    // A page of the pool is an input: writing over it is refused, and it is left as it was.
+    let page = pool.path().join("2024/a.txt");
+    let r = run(&["suggest", s(pool.path()), "-n", "1", "--out", s(&page)]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert!(r.err.contains("is the same file as the input"), "{}", r.err);
+    assert_eq!(std::fs::read_to_string(&page).unwrap(), PAGE);
+}

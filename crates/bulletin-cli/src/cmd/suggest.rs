@@ -46,10 +46,18 @@ pub struct SuggestConfig {
 impl SuggestConfig {
     /// Validates the parsed arguments.
     pub fn new(args: &SuggestArgs) -> Result<Self> {
-        let inputs: Vec<&Path> = args.input.files.iter().chain(&args.model).map(PathBuf::as_path).collect();
+        let input = InputConfig::from_args(&args.input, Granularity::Paragraph)?;
+        // The pages that will be read, not their directories: a drafts file beside the pages of a
+        // pool is not one of them (pool directories are read for pages, not for `.jsonl`).
+        let inputs: Vec<&Path> = input
+            .sources
+            .iter()
+            .filter_map(|s| if let crate::walk::Source::File(p) = s { Some(p.as_path()) } else { None })
+            .chain(args.model.as_deref())
+            .collect();
         let out = OutFile::new(&args.out, &inputs).context("invalid --out")?;
         Ok(Self {
-            input: InputConfig::from_args(&args.input, Granularity::Paragraph)?,
+            input,
             model: args.model.clone(),
             count: usize::try_from(args.count).unwrap_or(usize::MAX),
             granularity: super::granularity(args.granularity),
