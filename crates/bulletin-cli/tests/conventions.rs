@@ -293,7 +293,16 @@ fn the_man_page_is_roff_listing_the_subcommands() {
     let start = lines.iter().position(|l| *l == ".SH SUBCOMMANDS").expect("a SUBCOMMANDS section");
     let section = lines[start..].join("\n");
     for name in subcommands() {
-        assert!(section.contains(&format!("bulletin\\-{}", name.replace('-', "\\-"))), "man page lacks {name}");
+        let name = name.replace('-', "\\-");
+        assert!(section.contains(&format!("bulletin {name}\n")), "the SUBCOMMANDS list lacks {name}");
+        assert!(!section.contains(&format!("bulletin\\-{name}(1)")), "a pointer to a page that is not installed: {name}");
+        // Each command has a section of its own with its synopsis and every flag.
+        let title = format!(".SH \"BULLETIN {}\"", name.to_uppercase());
+        assert!(lines.contains(&title.as_str()), "no section {title}");
+    }
+    let classify = out.split(".SH \"BULLETIN CLASSIFY\"").nth(1).unwrap().split("\n.SH ").next().unwrap();
+    for flag in ["\\-\\-min\\-confidence", "\\-\\-explain", "\\-\\-sort", "\\-m"] {
+        assert!(classify.contains(flag), "the classify section lacks {flag}");
     }
 }
 

@@ -19,10 +19,33 @@ pub fn completions(shell: Shell) -> Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
-/// Prints the manual page, in roff.
+/// Prints the manual page, in roff: the program's page as clap_mangen renders it, with the
+/// SUBCOMMANDS list naming the commands (not `bulletin-classify(1)` pages, which are not
+/// installed) and, after it, a section per command with its synopsis and every flag.
 pub fn man() -> Result<ExitCode> {
+    let command = Cli::command();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut page)?;
+    let mut page = String::from_utf8(page)?;
+    for sub in command.get_subcommands() {
+        let name = roff_name(sub.get_name());
+        page = page.replace(&format!("bulletin\\-{name}(1)"), &format!("bulletin {name}"));
+        let mut section = Vec::new();
+        let man = clap_mangen::Man::new(sub.clone().bin_name(format!("bulletin {}", sub.get_name())));
+        man.render_synopsis_section(&mut section)?;
+        man.render_options_section(&mut section)?;
+        let section = String::from_utf8(section)?
+            .replacen(".SH SYNOPSIS", &format!(".SH \"BULLETIN {}\"", name.to_uppercase()), 1)
+            .replacen(".SH OPTIONS", ".SS Options", 1);
+        page.push_str(&section);
+    }
     let mut out = output::stdout();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    out.write_all(page.as_bytes())?;
     out.flush()?;
     Ok(ExitCode::Success)
+}
+
+/// A command name as roff text (`-` is written `\-`).
+fn roff_name(name: &str) -> String {
+    name.replace('-', "\\-")
 }
