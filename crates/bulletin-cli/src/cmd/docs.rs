@@ -19,7 +19,7 @@ pub fn completions(shell: Shell) -> Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
-/// Prints the manual page, in roff: the program's page as clap_mangen renders it, with the
+/// Prints the manual page, in roff: the program's page as `clap_mangen` renders it, with the
 /// SUBCOMMANDS list naming the commands (not `bulletin-classify(1)` pages, which are not
 /// installed) and, after it, a section per command with its synopsis and every flag.
 pub fn man() -> Result<ExitCode> {
