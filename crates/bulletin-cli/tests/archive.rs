@@ -331,14 +331,6 @@ fn suggest_skips_near_duplicates() {
     assert_eq!(n, bulletin_segmenter::split_page(&page).len());
 }
 
-#[test]
-fn suggest_refuses_an_out_inside_the_pool() {
-    let pool = tree(&[("a.txt", PAGE.as_bytes())]);
-    let r = run(&["suggest", s(pool.path()), "--out", s(&pool.path().join("drafts.jsonl"))]);
-    assert_eq!(r.code, 1);
-    assert!(r.err.contains("--out"), "{}", r.err);
-}
-
 #[derive(Debug, Deserialize)]
 struct AuditReport {
     records: usize,

@@ -234,14 +234,30 @@ const PLAUSIBLE_MIN_CHARS: usize = 32;
 /// non-ASCII characters, at least half of them must be CJK characters (also kana and hangul),
 /// CJK or general punctuation, full-width forms, common symbols (`·`, `°`, `×`, `①`, `■`, `℃`)
 /// or whitespace. Mojibake (UTF-8 read as a Latin encoding, a wrong byte-order mark) fails.
+/// Japanese and Korean fail too ([`SegmenterError::NotChinese`]): kana or hangul make up a tenth
+/// or more of the non-ASCII characters.
 pub fn check_plausible(text: &str, encoding: &'static Encoding) -> Result<(), SegmenterError> {
-    let (mut non_ascii, mut plausible) = (0usize, 0usize);
+    let (mut non_ascii, mut plausible, mut kana, mut hangul) = (0usize, 0usize, 0usize, 0usize);
     for c in text.chars().filter(|c| !c.is_ascii() && *c != '\u{FFFD}') {
         non_ascii += 1;
         plausible += usize::from(is_plausible(c));
+        match u32::from(c) {
+            // Kana, without the middle dot and the long-vowel mark that Chinese text borrows.
+            0x3041..=0x30FA | 0x30FD..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9D => kana += 1,
+            0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F => hangul += 1,
+            _ => {}
+        }
     }
-    if non_ascii >= PLAUSIBLE_MIN_CHARS && plausible * 2 < non_ascii {
+    if non_ascii < PLAUSIBLE_MIN_CHARS {
+        return Ok(());
+    }
+    if plausible * 2 < non_ascii {
         return Err(SegmenterError::Implausible { encoding: encoding.name(), plausible: plausible * 100 / non_ascii });
+    }
+    for (count, language, script) in [(kana, "Japanese", "kana"), (hangul, "Korean", "hangul")] {
+        if count * 10 >= non_ascii {
+            return Err(SegmenterError::NotChinese { language, script, share: count * 100 / non_ascii });
+        }
     }
     Ok(())
 }
@@ -522,6 +538,19 @@ mod tests {
         assert!(decode("Zürich café".as_bytes(), None).is_ok());
         assert!(decode(mojibake.as_bytes(), Some("utf-8")).is_ok());
         assert!(check_plausible(&PAGE.repeat(3), UTF_8).is_ok());
+    }
+
+    #[test]
+    fn japanese_and_korean_are_not_chinese() {
+        let japanese = "高新区では、企業の研究開発を支援するため、新しい補助金制度を始めました。申請は来月から受け付けます。";
+        let err = check_plausible(&japanese.repeat(2), UTF_8).unwrap_err();
+        assert!(err.to_string().contains("looks like Japanese text"), "{err}");
+        let korean = "하이테크 산업단지는 기업의 연구 개발을 지원하기 위해 새로운 보조금 제도를 시작했습니다.";
+        let err = check_plausible(&korean.repeat(2), UTF_8).unwrap_err();
+        assert!(err.to_string().contains("looks like Korean text"), "{err}");
+        // Chinese text with a transliteration dot and a brand in katakana stays Chinese.
+        let chinese = "比亚迪与丰田合作，“トヨタ”品牌的电池项目落户高新区，约翰·史密斯出席签约仪式，总投资62亿元。".repeat(3);
+        assert!(check_plausible(&chinese, UTF_8).is_ok());
     }
 
     proptest::proptest! {

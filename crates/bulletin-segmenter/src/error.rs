@@ -48,6 +48,19 @@ pub enum SegmenterError {
         /// Percentage of the non-ASCII characters that are CJK characters or punctuation.
         plausible: usize,
     },
+    /// The decoded text is Japanese or Korean rather than Chinese: kana or hangul make up a tenth
+    /// or more of its non-ASCII characters (Chinese text has next to none).
+    #[error(
+        "input looks like {language} text, not Chinese: {share} % of its non-ASCII characters are {script}; bulletin tags Chinese news (force the encoding to read it anyway)"
+    )]
+    NotChinese {
+        /// `Japanese` or `Korean`.
+        language: &'static str,
+        /// `kana` or `hangul`.
+        script: &'static str,
+        /// Percentage of the non-ASCII characters in that script.
+        share: usize,
+    },
     /// A lexicon line (or, for the entries of
     /// [`SegmentSettings::user_lexicon`](bulletin_core::SegmentSettings), an entry counted from 1)
     /// that is not a valid `word freq [tag]` entry.
