@@ -79,7 +79,11 @@ fn usage_exit(err: &clap::Error) -> ! {
     if !help {
         let _ = write!(io::stderr(), "bulletin: ");
     }
-    let _ = err.print();
+    if err.print().is_err() && !err.use_stderr() {
+        // Help or version text that could not be written (`--help > /dev/full`) is lost output.
+        report::error(&anyhow::anyhow!("cannot write to standard output"));
+        std::process::exit(ExitCode::Error as i32);
+    }
     std::process::exit(err.exit_code())
 }
 

@@ -544,6 +544,12 @@ fn a_closed_or_full_stdout_is_an_error_and_a_closed_stdin_is_not_an_empty_input(
     let r = shell(&format!("\"$BULLETIN\" split --format jsonl {page} > /dev/full"));
     assert_eq!(r.code, 1, "{}", r.err);
     assert_one_error(&r, &["cannot write to standard output", "No space left on device"]);
+    // Help and version text are output too.
+    for flag in ["--help", "--version"] {
+        let r = shell(&format!("\"$BULLETIN\" {flag} > /dev/full"));
+        assert_eq!(r.code, 1, "{flag}: {}", r.err);
+        assert_one_error(&r, &["cannot write to standard output"]);
+    }
     // A reader that stops early is no error (exit 0), as the README says.
     let r = shell(&format!("set -o pipefail; \"$BULLETIN\" split --format jsonl {page} {page} {page} | head -c 10 > /dev/null"));
     assert_eq!(r.code, 0, "{}", r.err);

@@ -36,7 +36,9 @@ pub fn run(config: &InspectConfig) -> Result<ExitCode> {
     let (bytes, name) = model::model_bytes(config.model.as_deref())?;
     let opened = envelope::open(&bytes).with_context(|| format!("cannot load {name}"))?;
     let model = Model::from_bytes(&bytes, &Registry::default()).with_context(|| format!("cannot load {name}"))?;
-    let report = ModelReport::new(&model, name, opened.version, config.top);
+    // `name` reads "model FILE" in messages; the report names the file alone.
+    let shown = config.model.as_deref().map_or(name, |path| path.display().to_string());
+    let report = ModelReport::new(&model, shown, opened.version, config.top);
     let mut out = output::stdout();
     match config.format {
         ReportFormat::Json => {
