@@ -12,9 +12,19 @@ use libfuzzer_sys::fuzz_target;
 #[allow(dead_code)]
 mod data;
 
+#[path = "../../crates/bulletin-cli/src/walk.rs"]
+#[allow(dead_code)]
+mod walk;
+#[path = "../../crates/bulletin-cli/src/exit.rs"]
+#[allow(dead_code)]
+mod exit;
+
 /// The CLI's stderr reporting, silenced.
+#[allow(dead_code)]
 mod report {
+    pub fn error(_: &anyhow::Error) {}
     pub fn warn(_: impl std::fmt::Display) {}
+    pub fn note(_: impl std::fmt::Display) {}
 }
 
 static TAXONOMY: LazyLock<Taxonomy> = LazyLock::new(Taxonomy::builtin);

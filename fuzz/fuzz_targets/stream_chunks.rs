@@ -20,7 +20,15 @@ mod exit;
 #[allow(dead_code)]
 mod input;
 
+#[path = "../../crates/bulletin-cli/src/walk.rs"]
+#[allow(dead_code)]
+mod walk;
+#[path = "../../crates/bulletin-cli/src/records.rs"]
+#[allow(dead_code)]
+mod records;
+
 /// The CLI's stderr reporting, silenced.
+#[allow(dead_code)]
 mod report {
     pub fn error(_: &anyhow::Error) {}
     pub fn warn(_: impl std::fmt::Display) {}

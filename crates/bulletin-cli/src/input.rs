@@ -38,6 +38,7 @@ use bulletin_segmenter::{
 };
 use encoding_rs::{Decoder, DecoderResult, Encoding, UTF_8};
 
+#[cfg(not(fuzzing))]
 use crate::cli::{InputArgs, InputFormatArg};
 use crate::exit::ExitCode;
 use crate::{records, report, walk};
@@ -104,6 +105,7 @@ impl InputConfig {
     }
 
     /// The inputs of the shared page flags.
+    #[cfg(not(fuzzing))]
     pub fn from_args(args: &InputArgs, granularity: Granularity) -> Result<Self> {
         let mut config = Self::new(&[], args.encoding.clone(), args.max_piece_chars, args.strict, granularity)?;
         config.format = match args.input_format {
@@ -425,7 +427,7 @@ impl<'c> PageStream<'c> {
             report::note(format_args!(
                 "{}: the first {} of this input {} written before the error",
                 self.page.source,
-                crate::output::count(self.pieces, "piece", "pieces"),
+                if self.pieces == 1 { "1 piece".to_owned() } else { format!("{} pieces", self.pieces) },
                 if self.pieces == 1 { "was" } else { "were" }
             ));
         }
