@@ -28,10 +28,14 @@ pub fn model_bytes(path: Option<&Path>) -> Result<(std::borrow::Cow<'static, [u8
 pub fn load_tagger(path: Option<&Path>) -> Result<Tagger> {
     let (bytes, name) = model_bytes(path)?;
     let tagger = Tagger::from_bytes_with(&bytes, &Registry::default()).with_context(|| format!("cannot load {name}"))?;
-    if let CalibrationState::Uncalibrated(Uncalibrated::LegacyFormat) = tagger.model().calibration_state() {
-        report::note(format_args!(
+    match tagger.model().calibration_state() {
+        CalibrationState::Uncalibrated(Uncalibrated::LegacyFormat) => report::note(format_args!(
             "{name} is a version-1 file: its confidence is not calibrated (retrain it, or run `bulletin calibrate` on held-out data)"
-        ));
+        )),
+        CalibrationState::Uncalibrated(Uncalibrated::Merged) => report::note(format_args!(
+            "{name} is a merge of shard models: its confidence is not calibrated (run `bulletin calibrate` on held-out data)"
+        )),
+        _ => {}
     }
     Ok(tagger)
 }

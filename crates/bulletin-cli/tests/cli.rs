@@ -441,6 +441,10 @@ fn merging_models_of_the_two_halves_equals_training_on_the_whole() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("run `bulletin calibrate`"), "{err}");
     assert_same_counts(&p("merged.bin"), &p("all.bin"));
+    // Using the merged model says, once, that its confidence is not calibrated.
+    let (code, _, err) = run(&["classify", "--model", s(&p("merged.bin")), "tests/fixtures/pages/zone-page.txt"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.matches("is a merge of shard models: its confidence is not calibrated").count(), 1, "{err}");
 }
 
 /// Two models with the same counts, vocabulary, selection and digest, whatever their
