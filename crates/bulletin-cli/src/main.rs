@@ -64,8 +64,15 @@ fn parse() -> Cli {
         command = command.long_version(&*Box::leak(version::long().into_boxed_str()));
     }
     let mut matches = command.try_get_matches().unwrap_or_else(|err| usage_exit(&err));
+    let model_from_env = matches.subcommand().is_some_and(|(_, sub)| {
+        sub.try_get_raw("model").is_ok_and(|v| v.is_some()) && sub.value_source("model") == Some(clap::parser::ValueSource::EnvVariable)
+    });
+    model::MODEL_FROM_ENV.store(model_from_env, std::sync::atomic::Ordering::Relaxed);
     Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|err| usage_exit(&err))
 }
+
+/// The flags whose default an environment variable gives, and their short forms.
+const ENV_FLAGS: [(&str, &str, &str); 2] = [("BULLETIN_THREADS", "--threads", "-j"), ("BULLETIN_MODEL", "--model", "-m")];
 
 /// Prints clap's message (help, version, or a usage error with the program's `bulletin: ` prefix,
 /// as every other error has) and exits with its code (0, or 2 for usage errors).
@@ -79,10 +86,23 @@ fn usage_exit(err: &clap::Error) -> ! {
     if !help {
         let _ = write!(io::stderr(), "bulletin: ");
     }
+    // A bad value that came from the environment, not the command line, says so.
+    let named =
+        |long: &str, short: &str| std::env::args().skip(1).any(|a| a == long || a.starts_with(&format!("{long}=")) || a.starts_with(short));
+    let from_env: Vec<&str> = ENV_FLAGS
+        .iter()
+        .filter(|(var, long, short)| {
+            !help && std::env::var_os(var).is_some() && err.to_string().contains(&format!("'{long}")) && !named(long, short)
+        })
+        .map(|(var, ..)| *var)
+        .collect();
     if err.print().is_err() && !err.use_stderr() {
         // Help or version text that could not be written (`--help > /dev/full`) is lost output.
         report::error(&anyhow::anyhow!("cannot write to standard output"));
         std::process::exit(ExitCode::Error as i32);
+    }
+    for var in from_env {
+        report::note(format_args!("that value comes from the environment variable {var}"));
     }
     std::process::exit(err.exit_code())
 }

@@ -9,11 +9,19 @@ use bulletin_core::envelope;
 
 use crate::report;
 
+/// Whether `--model` came from `BULLETIN_MODEL` rather than the command line (set by `main`):
+/// messages about that model then name the variable.
+pub static MODEL_FROM_ENV: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// A model file's bytes, or the embedded model's; the name for messages.
 pub fn model_bytes(path: Option<&Path>) -> Result<(std::borrow::Cow<'static, [u8]>, String)> {
     match path {
         Some(path) => {
-            let name = format!("model {}", path.display());
+            let name = if MODEL_FROM_ENV.load(std::sync::atomic::Ordering::Relaxed) {
+                format!("model {} (from BULLETIN_MODEL)", path.display())
+            } else {
+                format!("model {}", path.display())
+            };
             // The header is checked before the payload is read: `/dev/zero` is refused at once.
             let bytes = envelope::read_file(path).with_context(|| format!("cannot load {name}"))?;
             Ok((bytes.into(), name))

@@ -68,7 +68,10 @@ fn bulletin_model_and_threads_come_from_the_environment() {
     assert!(help.contains("[env: BULLETIN_THREADS"), "{help}");
     let (code, _, err) = output(bulletin().env("BULLETIN_MODEL", "no-such-model.bin").args(["classify", PAGE]));
     assert_eq!(code, 1);
-    assert!(err.contains("no-such-model.bin"), "{err}");
+    assert!(err.contains("no-such-model.bin (from BULLETIN_MODEL)"), "errors name the variable: {err}");
+    let (code, _, err) = run(&["classify", "-m", "no-such-model.bin", PAGE]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no-such-model.bin") && !err.contains("BULLETIN_MODEL"), "{err}");
     // The flag overrides the environment.
     let (code, out, err) = output(bulletin().env("BULLETIN_MODEL", "no-such-model.bin").args(["classify", "-m", s(tiny_model()), PAGE]));
     assert_eq!(code, 0, "{err}");
@@ -76,6 +79,11 @@ fn bulletin_model_and_threads_come_from_the_environment() {
     let (code, _, err) = output(bulletin().env("BULLETIN_THREADS", "0").args(["classify", PAGE]));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--threads"), "{err}");
+    assert!(err.contains("comes from the environment variable BULLETIN_THREADS"), "{err}");
+    // The same bad value given on the command line is not blamed on the environment.
+    let (code, _, err) = output(bulletin().env("BULLETIN_THREADS", "0").args(["classify", "--threads", "0", PAGE]));
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains("environment"), "{err}");
 }
 
 #[test]
