@@ -19,7 +19,9 @@
 //! - `platt`: logistic regression of "right" on the top log-odds, confidence only;
 //! - `isotonic`: pool-adjacent-violators on the confidence, confidence only.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 
 use bulletin_classifier::calibration::{Reliability, Scored, TemperatureMap};
 use bulletin_classifier::{CalibrationMode, Registry, Tagger, TrainConfig, Trainer, argmax, cv};
@@ -30,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let data = PathBuf::from(args.next().unwrap_or_else(|| "data/train".into()));
     let k: usize = args.next().map_or(Ok(5), |a| a.parse())?;
-    let records = read(&data)?;
+    let records = common::read_records(&data)?;
     let taxonomy = Taxonomy::builtin();
     let keys: Vec<(&str, usize)> =
         records.iter().map(|r| (r.id.as_str(), r.labels.first().and_then(|l| taxonomy.index_of(l)).unwrap_or(0))).collect();
@@ -208,20 +210,4 @@ fn pav(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
         }
     }
     blocks.into_iter().map(|(x, sum, count)| (x, sum / count)).collect()
-}
-
-fn read(path: &Path) -> Result<Vec<Record>, Box<dyn std::error::Error>> {
-    let mut files: Vec<PathBuf> = if path.is_dir() {
-        std::fs::read_dir(path)?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "jsonl")).collect()
-    } else {
-        vec![path.to_owned()]
-    };
-    files.sort();
-    let mut records = Vec::new();
-    for file in files {
-        for line in std::fs::read_to_string(&file)?.lines().filter(|l| !l.trim().is_empty()) {
-            records.push(Record::from_json(line)?);
-        }
-    }
-    Ok(records)
 }

@@ -17,7 +17,9 @@
 //!
 //! Decisions are the argmax of the scores (calibration, which is monotone, is left out to save time).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 
 use bulletin_classifier::calibration::PieceShape;
 use bulletin_classifier::metrics::Confusion;
@@ -33,20 +35,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let field_dir = PathBuf::from(args.next().unwrap_or_else(|| "data/field".into()));
     let k: usize = args.next().map_or(Ok(5), |a| a.parse())?;
     let taxonomy = Taxonomy::builtin();
-    let records = read(&train_dir)?;
+    let records = common::read_records(&train_dir)?;
 
     eprintln!("training the base model on {} records", records.len());
     let base = train(&records)?;
     let base_bytes = base.to_bytes()?;
     let tagger = Tagger::from_model(base)?;
     let mut corrections = Vec::new();
-    for r in read(&field_dir.join("articles.jsonl"))? {
+    for r in common::read_records(&field_dir.join("articles.jsonl"))? {
         if theme(&tagger, &r.title, &body(&r), PieceShape::of_text(&body(&r))) != r.labels[0] {
             corrections.push(r);
         }
     }
     let articles = corrections.len();
-    for r in read(&field_dir.join("paragraphs.jsonl"))? {
+    for r in common::read_records(&field_dir.join("paragraphs.jsonl"))? {
         if theme(&tagger, "", &r.text, PieceShape::Passage) != r.labels[0] {
             let labels = r.labels.clone();
             corrections.push(Record::new(r.id, "", r.text, labels.clone()).with_paragraph_labels(vec![labels]));
@@ -142,22 +144,4 @@ fn train(records: &[Record]) -> Result<Model, Box<dyn std::error::Error>> {
     let mut trainer = Trainer::new(config, &Registry::default())?;
     trainer.add_records(records)?;
     Ok(trainer.finish()?)
-}
-
-/// Every record of a `.jsonl` file, or of the `.jsonl` files of a folder in name order.
-fn read(path: &Path) -> Result<Vec<Record>, Box<dyn std::error::Error>> {
-    let mut files = if path.is_dir() {
-        std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<Result<Vec<_>, _>>()?
-    } else {
-        vec![path.to_owned()]
-    };
-    files.retain(|p| p.extension().is_some_and(|e| e == "jsonl"));
-    files.sort();
-    let mut records = Vec::new();
-    for file in files {
-        for line in std::fs::read_to_string(&file)?.lines().filter(|l| !l.trim().is_empty()) {
-            records.push(Record::from_json(line)?);
-        }
-    }
-    Ok(records)
 }

@@ -138,21 +138,14 @@ pub fn is_web_boilerplate(line: &str) -> bool {
 }
 
 /// [`is_web_boilerplate`] on a line as the page gives it (for the splitter, which runs before
-/// normalisation): full-width ASCII is folded to half-width and ASCII letters to lowercase first.
+/// normalisation): the default character rules of the pipeline are applied first (full-width to
+/// half-width, punctuation variants, ASCII lowercase).
 pub(crate) fn is_raw_web_boilerplate(line: &str) -> bool {
     let line = line.trim();
     if line.is_empty() || line.chars().nth(MAX_CHARS).is_some() {
         return false;
     }
-    let folded: String = line
-        .chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).map_or(c, |h| h.to_ascii_lowercase()),
-            '\u{3000}' => ' ',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect();
-    is_web_boilerplate(&folded)
+    is_web_boilerplate(&crate::normalize::map_chars(&bulletin_core::NormalizeSettings::default(), line))
 }
 
 /// A line made only of page buttons, brackets and spaces.

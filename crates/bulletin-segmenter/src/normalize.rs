@@ -65,7 +65,7 @@ impl Normalizer {
                 if check_traditional && self.is_traditional(c) {
                     return self.convert_traditional(text);
                 }
-            } else if first_change.is_none() && self.map_char(c).is_some() {
+            } else if first_change.is_none() && map_char(&self.settings, c).is_some() {
                 first_change = Some(i);
                 if !check_traditional {
                     break;
@@ -73,7 +73,7 @@ impl Normalizer {
             }
         }
         match first_change {
-            Some(i) => Cow::Owned(self.map_from(text, i)),
+            Some(i) => Cow::Owned(map_from(&self.settings, text, i)),
             None => Cow::Borrowed(text),
         }
     }
@@ -88,57 +88,63 @@ impl Normalizer {
 
     /// The one-to-one character rules; borrowed when nothing changes.
     pub(crate) fn map_chars<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        match text.char_indices().find(|&(_, c)| self.map_char(c).is_some()) {
-            Some((i, _)) => Cow::Owned(self.map_from(text, i)),
-            None => Cow::Borrowed(text),
-        }
+        map_chars(&self.settings, text)
     }
+}
 
-    /// `text` with the character rules applied, knowing nothing changes before byte `first`.
-    fn map_from(&self, text: &str, first: usize) -> String {
-        let mut out = String::with_capacity(text.len());
-        out.push_str(text.get(..first).unwrap_or_default());
-        let rest = text.get(first..).unwrap_or_default();
-        let mut copied = 0;
-        for (i, c) in rest.char_indices() {
-            if let Some(mapped) = self.map_char(c) {
-                out.push_str(rest.get(copied..i).unwrap_or_default());
-                out.push(mapped);
-                copied = i + c.len_utf8();
-            }
-        }
-        out.push_str(rest.get(copied..).unwrap_or_default());
-        out
+/// The one-to-one character rules of `settings` (full-width to half-width, punctuation variants,
+/// ASCII case) applied to `text`; borrowed when nothing changes. No t2s: this needs no converter,
+/// so the splitter can use it too.
+pub(crate) fn map_chars<'a>(settings: &NormalizeSettings, text: &'a str) -> Cow<'a, str> {
+    match text.char_indices().find(|&(_, c)| map_char(settings, c).is_some()) {
+        Some((i, _)) => Cow::Owned(map_from(settings, text, i)),
+        None => Cow::Borrowed(text),
     }
+}
 
-    #[inline]
-    fn map_char(&self, c: char) -> Option<char> {
-        let s = &self.settings;
-        if matches!(c, '\u{4E00}'..='\u{9FFF}') {
-            return None;
+/// `text` with the character rules applied, knowing nothing changes before byte `first`.
+fn map_from(settings: &NormalizeSettings, text: &str, first: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    out.push_str(text.get(..first).unwrap_or_default());
+    let rest = text.get(first..).unwrap_or_default();
+    let mut copied = 0;
+    for (i, c) in rest.char_indices() {
+        if let Some(mapped) = map_char(settings, c) {
+            out.push_str(rest.get(copied..i).unwrap_or_default());
+            out.push(mapped);
+            copied = i + c.len_utf8();
         }
-        if c.is_ascii() {
-            return (s.lowercase_ascii && c.is_ascii_uppercase()).then(|| c.to_ascii_lowercase());
-        }
-        if s.unify_punctuation {
-            match c {
-                '「' | '『' | '‘' => return Some('“'),
-                '」' | '』' | '’' => return Some('”'),
-                '–' | '－' | '―' => return Some('—'),
-                _ => {}
-            }
-        }
-        if s.fullwidth_to_halfwidth {
-            if c == '\u{3000}' {
-                return Some(' ');
-            }
-            if ('\u{FF01}'..='\u{FF5E}').contains(&c) {
-                let half = char::from_u32(c as u32 - 0xFEE0)?;
-                return Some(if s.lowercase_ascii { half.to_ascii_lowercase() } else { half });
-            }
-        }
-        None
     }
+    out.push_str(rest.get(copied..).unwrap_or_default());
+    out
+}
+
+#[inline]
+fn map_char(s: &NormalizeSettings, c: char) -> Option<char> {
+    if matches!(c, '\u{4E00}'..='\u{9FFF}') {
+        return None;
+    }
+    if c.is_ascii() {
+        return (s.lowercase_ascii && c.is_ascii_uppercase()).then(|| c.to_ascii_lowercase());
+    }
+    if s.unify_punctuation {
+        match c {
+            '「' | '『' | '‘' => return Some('“'),
+            '」' | '』' | '’' => return Some('”'),
+            '–' | '－' | '―' => return Some('—'),
+            _ => {}
+        }
+    }
+    if s.fullwidth_to_halfwidth {
+        if c == '\u{3000}' {
+            return Some(' ');
+        }
+        if ('\u{FF01}'..='\u{FF5E}').contains(&c) {
+            let half = char::from_u32(c as u32 - 0xFEE0)?;
+            return Some(if s.lowercase_ascii { half.to_ascii_lowercase() } else { half });
+        }
+    }
+    None
 }
 
 #[cfg(test)]
