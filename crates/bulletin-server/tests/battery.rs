@@ -11,6 +11,20 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const TOKEN: &str = "feedfacefeedfacefeedfacefeedface";
+/// The battery's body limit; two of its bodies are larger.
+const LIMIT: usize = 64 << 10;
+
+/// Whether a client error is the connection closing under a request still being written.
+fn closed_while_sending(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            return matches!(io.kind(), std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset);
+        }
+        cause = error.source();
+    }
+    false
+}
 
 /// A small deterministic generator (xorshift), so the battery is the same on every run.
 struct Rng(u64);
@@ -82,7 +96,7 @@ async fn bad_input_gets_4xx_answers_and_never_stops_the_server() {
     let config = ServerConfig::new()
         .with_model_dir(dir.path().join("models"))
         .with_corrections(dir.path().join("corrections.jsonl"))
-        .with_body_limit(64 << 10)
+        .with_body_limit(LIMIT)
         .with_token(TOKEN);
     let workbench = Workbench::open(config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -93,13 +107,21 @@ async fn bad_input_gets_4xx_answers_and_never_stops_the_server() {
     let (mut requests, mut server_errors) = (0, Vec::new());
 
     for (uri, media, body) in bodies(&mut rng) {
+        let oversized = body.len() > LIMIT;
         let request = Request::post(format!("http://{addr}{uri}"))
             .header("x-bulletin-token", TOKEN)
             .header("content-type", media)
             .body(Body::from(body))
             .unwrap();
-        let status = client.request(request).await.unwrap().status();
         requests += 1;
+        let status = match client.request(request).await {
+            Ok(response) => response.status(),
+            // The server answers 413 as soon as it sees the length and closes the connection; a
+            // client still writing the body then meets a closed socket before it reads the answer.
+            // That is a refusal too, but only for bodies over the limit.
+            Err(error) if oversized && closed_while_sending(&error) => continue,
+            Err(error) => panic!("{uri} ({media}): {error:?}"),
+        };
         if !status.is_client_error() && !status.is_success() {
             server_errors.push(format!("{uri} ({media}): {status}"));
         }
