@@ -160,6 +160,11 @@ impl<'t> RecordReader<'t> {
         Ok(())
     }
 
+    /// Drafts of `bulletin suggest` left out (0 when drafts are read).
+    pub fn drafts_left_out(&self) -> u64 {
+        if self.drafts == Drafts::Exclude { self.draft_lines } else { 0 }
+    }
+
     /// Ends the reading: sums up the drafts left out beyond those listed one by one, and
     /// returns the exit code of the inputs (3 when some failed).
     pub fn finish(&self) -> crate::exit::ExitCode {

@@ -119,7 +119,7 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
     // Reading and parsing JSON run on their own thread, so they overlap featurisation instead of
     // leaving the cores idle between batches. Batches travel in order and the reader stops at the
     // first fatal error, after the batches before it, so messages come out as from a serial loop.
-    let (read, skipped, code) = std::thread::scope(|scope| -> Result<(u64, u64, ExitCode)> {
+    let (read, skipped, drafts, code) = std::thread::scope(|scope| -> Result<(u64, u64, u64, ExitCode)> {
         let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Record>>(BATCHES_AHEAD);
         let reader = scope.spawn(|| {
             let reader = RecordReader::new(&taxonomy, command.strict, false)
@@ -135,7 +135,8 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
     })?;
     drop(progress);
     if read == 0 {
-        bail!("no training data: no valid record in {} file(s) ({skipped} line(s) skipped)", command.files.len());
+        let drafts = if drafts > 0 { format!(", {drafts} draft(s) of `bulletin suggest` left out") } else { String::new() };
+        bail!("no training data: no valid record in {} file(s) ({skipped} line(s) skipped{drafts})", command.files.len());
     }
     let pieces = trainer.pieces_per_theme().to_vec();
     for (theme, &n) in taxonomy.themes().iter().zip(&pieces) {
@@ -152,7 +153,8 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
     let bytes = model.to_bytes().context("cannot serialise the model")?;
     command.out.write(&bytes).with_context(|| format!("cannot save the model to {out}"))?;
     let bytes = bytes.len();
-    report::info(format_args!("records read: {read}, skipped: {skipped}"));
+    let drafts = if drafts > 0 { format!(", drafts left out: {drafts}") } else { String::new() };
+    report::info(format_args!("records read: {read}, skipped: {skipped}{drafts}"));
     let per_theme: Vec<String> = taxonomy.themes().iter().zip(&pieces).map(|(t, n)| format!("{} {n}", t.id())).collect();
     report::info(format_args!("training pieces per theme ({}): {}", model.summary().granularity, per_theme.join(", ")));
     report::info(format_args!("vocabulary: {} features, {} selected", model.vocabulary().len(), model.selected_features()));
@@ -172,14 +174,14 @@ fn train(command: TrainCommand) -> Result<ExitCode> {
 }
 
 /// Reads `files` with `reader` into batches of [`BATCH`] records sent to `sender`; returns the
-/// records read, the lines skipped and the exit code of reading (3 when an input failed). Stops
+/// records read, the lines skipped, the drafts left out and the exit code of reading (3 when an input failed). Stops
 /// early, without error, when the receiver is gone.
 fn read_batches(
     files: &[Source],
     mut reader: RecordReader<'_>,
     progress: &report::Progress,
     sender: SyncSender<Vec<Record>>,
-) -> Result<(u64, u64, ExitCode)> {
+) -> Result<(u64, u64, u64, ExitCode)> {
     let mut batch: Vec<Record> = Vec::with_capacity(BATCH);
     let mut done_bytes = 0u64;
     let mut trainer_gone = false;
@@ -199,7 +201,7 @@ fn read_batches(
         });
         if trainer_gone {
             // The trainer failed; its error is the one reported.
-            return Ok((reader.read, reader.skipped, reader.finish()));
+            return Ok((reader.read, reader.skipped, reader.drafts_left_out(), reader.finish()));
         }
         read?;
     }
@@ -209,5 +211,5 @@ fn read_batches(
     }
     // Closing the channel ends the trainer's loop.
     drop(sender);
-    Ok((reader.read, reader.skipped, reader.finish()))
+    Ok((reader.read, reader.skipped, reader.drafts_left_out(), reader.finish()))
 }
