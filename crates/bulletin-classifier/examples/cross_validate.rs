@@ -8,8 +8,8 @@
 //! their mean and sample standard deviation (as `bulletin eval --folds` reports them), plus tag
 //! precision and recall on mixed-label articles. Keys other than the plugin's and the model's
 //! parameters set pipeline settings: `word_bigrams`, `char_bigrams`, `min_token_chars`,
-//! `title_weight`, `lead_weight`, `hmm`, `number_classes`, `clean` (web boilerplate), and
-//! `calibration=none`. `tf=`, `lead=`, `lnorm=` and `agg=` try scoring rules before they are built
+//! `title_weight`, `lead_weight`, `article_vote` (`off` or `weight:fallback_bias_percent`), `hmm`,
+//! `number_classes`, `clean` (web boilerplate), and `calibration=none`. `tf=`, `lead=`, `lnorm=` and `agg=` try scoring rules before they are built
 //! into the tagger (see [`Experiment`]).
 
 mod common;
@@ -21,7 +21,7 @@ use bulletin_classifier::metrics::{Confusion, TagCounts};
 use bulletin_classifier::{
     CalibrationMode, ParamMap, PieceShape, Registry, TagOptions, Tagger, TrainConfig, TrainGranularity, Trainer, argmax, to_sparse,
 };
-use bulletin_core::{Record, Taxonomy};
+use bulletin_core::{ArticleVote, Record, Taxonomy};
 
 fn load(dir: &Path) -> Result<Vec<Record>, Box<dyn std::error::Error>> {
     let mut files: Vec<_> =
@@ -72,6 +72,10 @@ struct Experiment {
     pcal: bool,
     /// `obias=δ`: δ added to the fallback theme's vote (with `pvote`).
     obias: Option<f64>,
+    /// `skip0=true`: pieces without a selected feature do not vote.
+    skip0: bool,
+    /// `heads=true`: section headings vote too.
+    heads: bool,
 }
 
 fn experiment(words: &[&str]) -> Experiment {
@@ -92,6 +96,8 @@ fn experiment(words: &[&str]) -> Experiment {
             Some(("tw", v)) => e.tw = v.parse().ok(),
             Some(("pcal", v)) => e.pcal = v == "true",
             Some(("obias", v)) => e.obias = v.parse().ok(),
+            Some(("skip0", v)) => e.skip0 = v == "true",
+            Some(("heads", v)) => e.heads = v == "true",
             _ => {}
         }
     }
@@ -161,7 +167,8 @@ fn theme(tagger: &Tagger, title: &str, text: &str, article: bool, e: Experiment)
         let mut soft = vec![0.0; score.len()];
         let mut vote = vec![0.0; score.len()];
         let mut total = 0.0;
-        for (i, p) in pieces.enumerate().filter(|(_, p)| !p.is_empty()) {
+        let pieces: Vec<&str> = if e.heads { std::iter::once(title).chain(text.lines().map(str::trim).filter(|l| !l.is_empty())).collect() } else { pieces.collect() };
+        for (i, p) in pieces.into_iter().enumerate().filter(|(_, p)| !p.is_empty()) {
             let c = p.chars().count() as f64;
             let w = match e.pw {
                 1 => 1.0,
@@ -169,6 +176,9 @@ fn theme(tagger: &Tagger, title: &str, text: &str, article: bool, e: Experiment)
                 _ => c,
             } * if i == 0 { e.tw.unwrap_or(1.0) } else { 1.0 };
             total += w;
+            if e.skip0 && jll(tagger, "", p, |n| n, None) == jll(tagger, "", "", |n| n, None) {
+                continue;
+            }
             let lp = if e.pcal {
                 tagger.predict("", p, PieceShape::Passage, TagOptions::default()).scores.iter().map(|v| v.ln()).collect()
             } else {
@@ -314,11 +324,18 @@ fn config(words: &[&str]) -> Result<TrainConfig, Box<dyn std::error::Error>> {
             "min_token_chars" => settings.features.min_token_chars = v.parse()?,
             "title_weight" => settings.features.title_weight = v.parse()?,
             "lead_weight" => settings.features.lead_weight = v.parse()?,
+            "article_vote" => {
+                settings.features.article_vote = match v.split_once(':') {
+                    Some((w, b)) => Some(ArticleVote::new(w.parse()?, b.parse()?)),
+                    None if v == "off" => None,
+                    None => return Err("article_vote is off or weight:fallback_bias_percent".into()),
+                };
+            }
             "hmm" => settings.segment.hmm = v == "true",
             "number_classes" => settings.features.number_classes = v == "true",
             "clean" => settings.clean.web_boilerplate = v == "true",
             "calibration" => config.calibration = if v == "none" { CalibrationMode::None } else { CalibrationMode::Auto },
-            "tf" | "agg" | "lead" | "lnorm" | "artex" | "multi" | "soft" | "pvote" | "clip" | "pw" | "tw" | "pcal" | "folds" | "obias" => {}
+            "tf" | "agg" | "lead" | "lnorm" | "artex" | "multi" | "soft" | "pvote" | "clip" | "pw" | "tw" | "pcal" | "folds" | "obias" | "skip0" | "heads" => {}
             _ => {
                 params.insert(k.to_owned(), v.to_owned());
             }

@@ -133,6 +133,7 @@ mod select;
 pub mod sketch;
 mod sparse;
 pub mod summary;
+mod vote;
 mod tagger;
 mod trainer;
 
