@@ -355,6 +355,7 @@ fn run(records: &[Record], words: &[&str], verbose: bool) -> Result<(), Box<dyn 
     let e = experiment(words);
     let (mut art, mut par) = (Vec::new(), Vec::new());
     let mut tags = TagCounts::default();
+    let mut confidences = Vec::new();
     for fold in 0..k {
         let train: Vec<Record> = records.iter().zip(&folds).filter(|(_, f)| **f != fold).map(|(r, _)| r.clone()).collect();
         let test: Vec<&Record> = records.iter().zip(&folds).filter(|(_, f)| **f == fold).map(|(r, _)| r).collect();
@@ -367,6 +368,7 @@ fn run(records: &[Record], words: &[&str], verbose: bool) -> Result<(), Box<dyn 
             let p = tagger.predict(&r.title, &r.text, PieceShape::Article, TagOptions::default());
             let article = theme(&tagger, &r.title, &r.text, true, e);
             ca.add(truth[0], article);
+            confidences.push((p.confidence, p.theme == truth[0]));
             if verbose && article != truth[0] {
                 println!("  miss {} {:?} → {}", r.id, r.labels, taxonomy.theme(article).map_or("?", |t| t.id()));
             }
@@ -385,11 +387,15 @@ fn run(records: &[Record], words: &[&str], verbose: bool) -> Result<(), Box<dyn 
         par.push(cp.macro_f1());
     }
     let ((am, asd), (pm, psd)) = (mean_std(&art), mean_std(&par));
+    let r = bulletin_classifier::calibration::Reliability::new(&confidences);
     println!(
-        "{:60} article {am:.4}±{asd:.4} paragraph {pm:.4}±{psd:.4} tags P {:.3} R {:.3}",
+        "{:60} article {am:.4}±{asd:.4} paragraph {pm:.4}±{psd:.4} tags P {:.3} R {:.3} | articles ECE {:.4} AUROC {:.3} errors at ≥ 0.99 {:.1} %",
         words.join(" "),
         tags.precision(),
-        tags.recall()
+        tags.recall(),
+        r.ece,
+        r.auroc,
+        100.0 * r.confident_error_share
     );
     Ok(())
 }
