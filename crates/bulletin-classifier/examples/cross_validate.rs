@@ -370,7 +370,7 @@ fn run(records: &[Record], words: &[&str], verbose: bool) -> Result<(), Box<dyn 
             ca.add(truth[0], article);
             confidences.push((p.confidence, p.theme == truth[0]));
             if verbose && article != truth[0] {
-                println!("  miss {} {:?} → {}", r.id, r.labels, taxonomy.theme(article).map_or("?", |t| t.id()));
+                println!("  miss {} {:?} → {} ({:.4})", r.id, r.labels, taxonomy.theme(article).map_or("?", |t| t.id()), p.confidence);
             }
             if truth.len() > 1 {
                 tags.add(&p.tags, &truth);

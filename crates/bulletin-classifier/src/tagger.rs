@@ -284,7 +284,7 @@ impl Tagger {
             _ => {
                 let (x, shares) = if paragraphs {
                     let (x, length, s, vote) = self.article_vector(title, text, policy.tag_min_confidence);
-                    let scores = self.calibrated(self.voted(self.model.predict_log_proba(&x), &vote), length, PieceShape::Article);
+                    let scores = self.calibrated(self.voted(self.model.predict_log_proba(&x), &vote), length, self.article_map(text));
                     ((x, scores), Some(s))
                 } else {
                     let mut ids = Vec::new();
@@ -351,15 +351,26 @@ impl Tagger {
         f64::from(self.pipeline.settings().features.lead_weight.max(1))
     }
 
-    /// The model's article vote, if it has one.
-    fn article_vote(&self) -> Option<ArticleVote> {
-        self.pipeline.settings().features.article_vote.filter(|v| v.weight > 0)
+    /// The model's article vote for an article with this text, if it has one. An article of one
+    /// line does not vote: the trainer fits the calibration on such records as passages (and
+    /// `classify` splits them as passages), so with a vote in the model its score stays the sum
+    /// and goes through the passage map ([`Tagger::article_map`]).
+    fn article_vote(&self, text: &str) -> Option<ArticleVote> {
+        self.pipeline.settings().features.article_vote.filter(|v| v.weight > 0 && PieceShape::of_text(text) == PieceShape::Article)
+    }
+
+    /// The calibration map for an article with this text: the article map, except for an article
+    /// of one line in a model with a vote, whose summed score the article map (fitted on voted
+    /// scores) would flatten; models without a vote keep the article map for every article.
+    fn article_map(&self, text: &str) -> PieceShape {
+        let voting = self.pipeline.settings().features.article_vote.is_some_and(|v| v.weight > 0);
+        if voting && PieceShape::of_text(text) == PieceShape::Passage { PieceShape::Passage } else { PieceShape::Article }
     }
 
     /// An article's normalised log-probabilities with its pieces' vote added (unchanged when the
-    /// model has no vote).
+    /// model has no vote or no piece voted).
     fn voted(&self, log_proba: Vec<f64>, vote: &Vote) -> Vec<f64> {
-        match self.article_vote() {
+        match self.pipeline.settings().features.article_vote.filter(|v| v.weight > 0) {
             Some(v) => vote.apply(log_proba, v, self.model.taxonomy().fallback()),
             None => log_proba,
         }
@@ -399,7 +410,7 @@ impl Tagger {
         // keep the order of models that predate these settings, so their scores do not move by
         // a bit.
         let lead = self.lead_weight();
-        let article_vote = self.article_vote();
+        let article_vote = self.article_vote(text);
         let mut vote = Vote::new(n);
         let apart = lead > 1.0 || article_vote.is_some();
         let mut title_acc = scorer::accumulator();
@@ -441,7 +452,7 @@ impl Tagger {
             }
             self.calibrated(line_proba, line_length, PieceShape::Passage)
         });
-        (self.calibrated(self.voted(log_proba(&acc), &vote), length, PieceShape::Article), Some(shares))
+        (self.calibrated(self.voted(log_proba(&acc), &vote), length, self.article_map(text)), Some(shares))
     }
 
     /// The article's sparse vector and length, per theme the share of the article's
@@ -451,7 +462,7 @@ impl Tagger {
         let n = self.model.taxonomy().len();
         let mut ids = Vec::new();
         let lead = self.pipeline.settings().features.lead_weight.max(1);
-        let voting = self.article_vote().is_some();
+        let voting = self.article_vote(text).is_some();
         let mut vote = Vote::new(n);
         let (title_vec, mut length) = self.model.vectorize(&self.pipeline, title, "", &mut ids);
         if voting && length > 0 {

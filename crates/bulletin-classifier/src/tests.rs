@@ -578,3 +578,34 @@ fn the_paragraph_vote_gives_a_mixed_article_the_theme_most_of_its_text_is_about(
     assert_eq!(crate::argmax(&log_proba), voted.theme);
     assert_ne!(crate::argmax(&on.uncalibrated("", text).0), voted.theme);
 }
+
+#[test]
+fn an_article_of_one_line_does_not_vote_and_is_calibrated_as_the_trainer_scored_it() {
+    // The trainer scores one-line records as passages, so a voting model scores a one-line
+    // article as a passage: the summed score through the passage map.
+    let mut t = Trainer::new(TrainConfig::default(), &Registry::default()).unwrap();
+    // Calibration needs 20 records of each theme: the mini corpus' articles, each with a
+    // numbered closing line.
+    let mut corpus = Vec::new();
+    for i in 0..12 {
+        corpus.extend(mini_corpus().into_iter().map(|mut r| {
+            r.text.push_str(&format!("\n园区简讯第{i}期。"));
+            let labels = vec![r.labels.clone(); r.paragraphs().count()];
+            r.with_paragraph_labels(labels)
+        }));
+    }
+    t.add_records(&corpus).unwrap();
+    let tagger = Tagger::from_model(t.finish().unwrap()).unwrap();
+    let maps = tagger.model().calibration().expect("the test needs calibration maps");
+    assert_ne!(maps.article, maps.passage, "the test needs two different maps");
+    let (title, line) = ("高新区项目签约", "12个项目集中签约，银行发放知识产权质押贷款3000万元。");
+    let article = tagger.predict(title, line, PieceShape::Article, TagOptions::default());
+    let passage = tagger.predict(title, line, PieceShape::Passage, TagOptions::default());
+    for (a, b) in article.scores.iter().zip(&passage.scores) {
+        assert!((a - b).abs() < 1e-12, "{:?} vs {:?}", article.scores, passage.scores);
+    }
+    // Two lines vote and go through the article map.
+    let two = tagger.predict(title, &format!("{line}\n园区简讯。"), PieceShape::Article, TagOptions::default());
+    let two_passage = tagger.predict(title, &format!("{line}\n园区简讯。"), PieceShape::Passage, TagOptions::default());
+    assert!(two.scores.iter().zip(&two_passage.scores).any(|(a, b)| (a.ln() - b.ln()).abs() > 1e-3), "{:?}", two.scores);
+}
