@@ -167,7 +167,11 @@ fn theme(tagger: &Tagger, title: &str, text: &str, article: bool, e: Experiment)
         let mut soft = vec![0.0; score.len()];
         let mut vote = vec![0.0; score.len()];
         let mut total = 0.0;
-        let pieces: Vec<&str> = if e.heads { std::iter::once(title).chain(text.lines().map(str::trim).filter(|l| !l.is_empty())).collect() } else { pieces.collect() };
+        let pieces: Vec<&str> = if e.heads {
+            std::iter::once(title).chain(text.lines().map(str::trim).filter(|l| !l.is_empty())).collect()
+        } else {
+            pieces.collect()
+        };
         for (i, p) in pieces.into_iter().enumerate().filter(|(_, p)| !p.is_empty()) {
             let c = p.chars().count() as f64;
             let w = match e.pw {
@@ -335,7 +339,8 @@ fn config(words: &[&str]) -> Result<TrainConfig, Box<dyn std::error::Error>> {
             "number_classes" => settings.features.number_classes = v == "true",
             "clean" => settings.clean.web_boilerplate = v == "true",
             "calibration" => config.calibration = if v == "none" { CalibrationMode::None } else { CalibrationMode::Auto },
-            "tf" | "agg" | "lead" | "lnorm" | "artex" | "multi" | "soft" | "pvote" | "clip" | "pw" | "tw" | "pcal" | "folds" | "obias" | "skip0" | "heads" => {}
+            "tf" | "agg" | "lead" | "lnorm" | "artex" | "multi" | "soft" | "pvote" | "clip" | "pw" | "tw" | "pcal" | "folds" | "obias"
+            | "skip0" | "heads" => {}
             _ => {
                 params.insert(k.to_owned(), v.to_owned());
             }

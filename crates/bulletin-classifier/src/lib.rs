@@ -133,9 +133,9 @@ mod select;
 pub mod sketch;
 mod sparse;
 pub mod summary;
-mod vote;
 mod tagger;
 mod trainer;
+mod vote;
 
 #[cfg(feature = "linfa")]
 pub use backends::linfa::{LinfaFactory, LinfaKind, LinfaNb};
