@@ -589,7 +589,7 @@ fn an_article_of_one_line_does_not_vote_and_is_calibrated_as_the_trainer_scored_
     let mut corpus = Vec::new();
     for i in 0..12 {
         corpus.extend(mini_corpus().into_iter().map(|mut r| {
-            r.text.push_str(&format!("\n园区简讯第{i}期。"));
+            r.text = format!("{}\n园区简讯第{i}期。", r.text);
             let labels = vec![r.labels.clone(); r.paragraphs().count()];
             r.with_paragraph_labels(labels)
         }));

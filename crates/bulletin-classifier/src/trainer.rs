@@ -882,10 +882,10 @@ mod tests {
         let s = Sampled { hash: 0, batch: None, labels: vec![0], article: None, paragraphs, rest_chars: chars(title), lines: lines.len() };
         let plain = Scored::new(model.predict_log_proba(&article), length, 0);
         let oof = voted(model.plugin(), &s, &article, plain.clone(), vote, model.taxonomy().fallback());
-        let (tagged, tagged_length) = tagger.uncalibrated_as(title, &text, PieceShape::Article);
-        assert_eq!(oof.length, tagged_length);
-        for (a, b) in oof.log_proba.iter().zip(&tagged) {
-            assert!((a - b).abs() < 1e-9, "{:?} vs {tagged:?}", oof.log_proba);
+        let (scored, scored_length) = tagger.uncalibrated_as(title, &text, PieceShape::Article);
+        assert_eq!(oof.length, scored_length);
+        for (a, b) in oof.log_proba.iter().zip(&scored) {
+            assert!((a - b).abs() < 1e-9, "{:?} vs {scored:?}", oof.log_proba);
         }
         assert!(oof.log_proba.iter().zip(&plain.log_proba).any(|(a, b)| (a - b).abs() > 1e-3), "the vote moved nothing");
     }

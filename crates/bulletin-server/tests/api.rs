@@ -214,7 +214,7 @@ async fn classify_errors_are_json_4xx_with_the_command_line_message() {
     assert!(error_of(&body).contains("larger than 65536 bytes"));
     // The unread rest of the body leaves the connection unusable: the answer closes it.
     let too_large = router.clone().oneshot(classify_req("/api/classify", vec![b'a'; (64 << 10) + 1])).await.unwrap();
-    assert_eq!(too_large.headers().get("connection").map(|v| v.as_bytes()), Some(&b"close"[..]));
+    assert_eq!(too_large.headers().get("connection").map(axum::http::HeaderValue::as_bytes), Some(&b"close"[..]));
     let (status, body) = send(&router, req("GET", "/api/classify").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(body["error"].is_string());
