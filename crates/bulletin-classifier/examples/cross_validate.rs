@@ -9,8 +9,12 @@
 //! precision and recall on mixed-label articles. Keys other than the plugin's and the model's
 //! parameters set pipeline settings: `word_bigrams`, `char_bigrams`, `min_token_chars`,
 //! `title_weight`, `lead_weight`, `article_vote` (`off` or `weight:fallback_bias_percent`), `hmm`,
-//! `number_classes`, `clean` (web boilerplate), and `calibration=none`. `tf=`, `lead=`, `lnorm=` and `agg=` try scoring rules before they are built
-//! into the tagger (see [`Experiment`]).
+//! `number_classes`, `clean` (web boilerplate), and `calibration=none`. `tf=`, `lead=`, `lnorm=`,
+//! `agg=`, `soft=`, `pvote=` (with `clip=`, `pw=`, `tw=`, `pcal=`, `obias=`, `skip0=`, `heads=`)
+//! try scoring rules before they are built into the tagger (see [`Experiment`]); `artex=` and `multi=` change what an article's training
+//! example counts ([`training_records`]); `folds=batch` keeps writing batches whole. Each run
+//! also prints the articles' calibration (ECE, AUROC, errors at ≥ 0.99). `--holdout FILE spec…`
+//! trains on the whole corpus and scores held-out articles.
 
 mod common;
 
