@@ -15,7 +15,8 @@
 //! Methods:
 //! - `none`: naive Bayes' own probabilities;
 //! - `temperature`: one temperature for all lengths;
-//! - `length-temperature`: the temperature grows with the piece's length (the shipped map);
+//! - `length-temperature`: the temperature grows with the piece's length (format 2's map);
+//! - `theme-length-temperature`: and shifts with the piece's top theme (the shipped map);
 //! - `platt`: logistic regression of "right" on the top log-odds, confidence only;
 //! - `isotonic`: pool-adjacent-violators on the confidence, confidence only.
 
@@ -66,8 +67,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (shape, is_article) in [("articles", true), ("passages", false)] {
         let set: Vec<&(usize, bool, Scored)> = pieces.iter().filter(|p| p.1 == is_article).collect();
         println!("\n{shape}: {} pieces", set.len());
-        println!("{:<20} {:>7} {:>7} {:>7} {:>9} {:>9}", "method", "ECE", "NLL", "Brier", "≥0.99 %", "≥0.99 acc");
-        for method in ["none", "temperature", "length-temperature", "platt", "isotonic"] {
+        println!("{:<26} {:>7} {:>7} {:>7} {:>9} {:>9}", "method", "ECE", "NLL", "Brier", "≥0.99 %", "≥0.99 acc");
+        for method in ["none", "temperature", "length-temperature", "theme-length-temperature", "platt", "isotonic"] {
             let mut confidences: Vec<(f64, bool)> = Vec::new();
             let mut nll = 0.0;
             for half in 0..2 {
@@ -83,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let r = Reliability::new(&confidences);
             let brier = confidences.iter().map(|&(c, ok)| (c - f64::from(u8::from(ok))).powi(2)).sum::<f64>() / confidences.len() as f64;
             println!(
-                "{method:<20} {:>7.4} {:>7.4} {:>7.4} {:>8.1}% {:>9.4}",
+                "{method:<26} {:>7.4} {:>7.4} {:>7.4} {:>8.1}% {:>9.4}",
                 r.ece,
                 nll / confidences.len() as f64,
                 brier,
@@ -109,7 +110,8 @@ impl Method {
         match name {
             "none" => Self::Vector(TemperatureMap::IDENTITY),
             "temperature" => Self::Vector(TemperatureMap::fit_constant(scored)),
-            "length-temperature" => Self::Vector(TemperatureMap::fit(scored)),
+            "length-temperature" => Self::Vector(TemperatureMap::fit_length(scored)),
+            "theme-length-temperature" => Self::Vector(TemperatureMap::fit(scored)),
             "platt" => {
                 let points: Vec<(f64, bool)> =
                     scored.iter().map(|s| (top_log_odds(&s.log_proba), argmax(&s.log_proba) == s.truth)).collect();

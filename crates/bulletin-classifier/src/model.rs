@@ -130,6 +130,25 @@ impl From<WireV1> for WireV2 {
     }
 }
 
+/// Format version 3: version 2 plus the theme offsets of the two calibration maps (article,
+/// passage; empty without calibration). The maps' own layout is the one of format 2.
+#[derive(Serialize, Deserialize)]
+struct WireV3 {
+    base: WireV2,
+    theme_offsets: [Vec<f64>; 2],
+}
+
+impl From<WireV3> for WireV2 {
+    fn from(v3: WireV3) -> Self {
+        let WireV3 { mut base, theme_offsets: [article, passage] } = v3;
+        if let CalibrationState::Calibrated(calibration) = &mut base.calibration {
+            calibration.article.theme_offsets = article;
+            calibration.passage.theme_offsets = passage;
+        }
+        base
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct WireTaxonomy {
     name: String,
@@ -427,6 +446,11 @@ impl Model {
             records: self.records.clone(),
             corrections: self.corrections.clone(),
         };
+        let theme_offsets = match &self.calibration {
+            CalibrationState::Calibrated(c) => [c.article.theme_offsets.clone(), c.passage.theme_offsets.clone()],
+            CalibrationState::Uncalibrated(_) => [Vec::new(), Vec::new()],
+        };
+        let wire = WireV3 { base: wire, theme_offsets };
         let payload = postcard::to_stdvec(&wire).map_err(|e| ClassifierError::Payload { reason: e.to_string() })?;
         Ok(envelope::seal(&payload))
     }
@@ -447,10 +471,10 @@ impl Model {
     pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ClassifierError> {
         let opened = envelope::open(bytes)?;
         let payload = |e: postcard::Error| ClassifierError::Payload { reason: e.to_string() };
-        let wire: WireV2 = if opened.version == 1 {
-            postcard::from_bytes::<WireV1>(opened.payload).map_err(payload)?.into()
-        } else {
-            postcard::from_bytes(opened.payload).map_err(payload)?
+        let wire: WireV2 = match opened.version {
+            1 => postcard::from_bytes::<WireV1>(opened.payload).map_err(payload)?.into(),
+            2 => postcard::from_bytes(opened.payload).map_err(payload)?,
+            _ => postcard::from_bytes::<WireV3>(opened.payload).map_err(payload)?.into(),
         };
         let settings: PipelineSettings = serde_json::from_str(&wire.settings_json)
             .map_err(|e| ClassifierError::Payload { reason: format!("pipeline settings: {e}") })?;

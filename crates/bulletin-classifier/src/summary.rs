@@ -66,10 +66,14 @@ pub struct CalibrationReport {
     pub detail: String,
     /// Whether the counts changed since the maps were fitted (refit with `bulletin calibrate`).
     pub stale: bool,
-    /// `[c0, c1]` of the article and passage maps: β(n) = exp(c0 + c1·ln(1+n)).
+    /// `[c0, c1]` of the article map: `β = exp(c0 + o_top + c1·ln(1+n))`.
     pub article_map: Option<[f64; 2]>,
     /// `[c0, c1]` of the passage map.
     pub passage_map: Option<[f64; 2]>,
+    /// The article map's offset of `c0` per top theme, in taxonomy order (empty for none).
+    pub article_theme_offsets: Vec<f64>,
+    /// The passage map's offset of `c0` per top theme, in taxonomy order (empty for none).
+    pub passage_theme_offsets: Vec<f64>,
 }
 
 impl CalibrationReport {
@@ -89,10 +93,18 @@ impl CalibrationReport {
                 stale: c.stale,
                 article_map: Some([c.article.c0, c.article.c1]),
                 passage_map: Some([c.passage.c0, c.passage.c1]),
+                article_theme_offsets: c.article.theme_offsets.clone(),
+                passage_theme_offsets: c.passage.theme_offsets.clone(),
             },
-            CalibrationState::Uncalibrated(why) => {
-                Self { calibrated: false, detail: why.to_string(), stale: false, article_map: None, passage_map: None }
-            }
+            CalibrationState::Uncalibrated(why) => Self {
+                calibrated: false,
+                detail: why.to_string(),
+                stale: false,
+                article_map: None,
+                passage_map: None,
+                article_theme_offsets: Vec::new(),
+                passage_theme_offsets: Vec::new(),
+            },
         }
     }
 }

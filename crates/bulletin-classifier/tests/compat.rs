@@ -79,18 +79,21 @@ fn calibrated_corpus() -> Vec<Record> {
     records
 }
 
-#[test]
-fn format_v2_fixture_still_loads_with_its_calibration_and_predicts_the_same() {
-    let path = fixture("format-v2.bin");
+/// Loads the calibrated fixture of a format version (writing it first with
+/// `BULLETIN_WRITE_FIXTURE=1` when missing) and checks its hash, a prediction and its maps
+/// against the pinned text.
+fn check_calibrated_fixture(version: u32) {
+    let path = fixture(&format!("format-v{version}.bin"));
     if std::env::var_os("BULLETIN_WRITE_FIXTURE").is_some() && !path.exists() {
         let mut trainer = Trainer::new(TrainConfig::default(), &Registry::default()).unwrap();
         trainer.add_records(&calibrated_corpus()).unwrap();
         trainer.finish().unwrap().save(&path).unwrap();
     }
     let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(bytes[4..8], version.to_le_bytes(), "{} is not a format-{version} file", path.display());
     let hash = bulletin_classifier::short_hex(&Sha256::digest(&bytes));
     let tagger = Tagger::from_bytes(&bytes).unwrap();
-    let calibration = tagger.model().calibration().expect("the v2 fixture is calibrated");
+    let calibration = tagger.model().calibration().expect("the fixture is calibrated");
     let p = tagger.predict(
         "园区银行推出科技贷",
         "为高新技术企业发放信用贷款5000万元，并给予贴息。",
@@ -99,7 +102,7 @@ fn format_v2_fixture_still_loads_with_its_calibration_and_predicts_the_same() {
     );
     let theme = tagger.model().taxonomy().theme(p.theme).unwrap().id().to_owned();
     let scores: Vec<String> = p.scores.iter().map(|s| format!("{s:.9}")).collect();
-    let got = format!(
+    let mut got = format!(
         "{hash}\n{theme} {}\nmaps {:.9} {:.9} {:.9} {:.9} records {}",
         scores.join(" "),
         calibration.article.c0,
@@ -108,10 +111,26 @@ fn format_v2_fixture_still_loads_with_its_calibration_and_predicts_the_same() {
         calibration.passage.c1,
         tagger.model().records().len()
     );
-    let pinned_path = fixture("format-v2.pinned");
+    for map in [&calibration.article, &calibration.passage] {
+        if !map.theme_offsets.is_empty() {
+            let offsets: Vec<String> = map.theme_offsets.iter().map(|o| format!("{o:.9}")).collect();
+            got = format!("{got}\noffsets {}", offsets.join(" "));
+        }
+    }
+    let pinned_path = fixture(&format!("format-v{version}.pinned"));
     if std::env::var_os("BULLETIN_WRITE_FIXTURE").is_some() && !pinned_path.exists() {
         std::fs::write(&pinned_path, format!("{got}\n")).unwrap();
     }
     let pinned = std::fs::read_to_string(&pinned_path).unwrap();
-    assert_eq!(got, pinned.trim(), "the frozen v2 model no longer loads the same: keep old formats readable");
+    assert_eq!(got, pinned.trim(), "the frozen v{version} model no longer loads the same: keep old formats readable");
+}
+
+#[test]
+fn format_v2_fixture_still_loads_with_its_calibration_and_predicts_the_same() {
+    check_calibrated_fixture(2);
+}
+
+#[test]
+fn format_v3_fixture_still_loads_with_its_theme_offsets_and_predicts_the_same() {
+    check_calibrated_fixture(3);
 }

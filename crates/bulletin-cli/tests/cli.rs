@@ -660,7 +660,7 @@ fn inspect_describes_a_model_in_text_and_json() {
     let (code, out, err) = run(&["inspect", "--json", s(tiny_model())]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["format_version"], 2);
+    assert_eq!(v["format_version"], bulletin_core::envelope::FORMAT_VERSION);
     assert_eq!(v["classifier"], "multinomial");
     assert_eq!(v["summary"]["records"], 25);
     assert_eq!(v["taxonomy"]["themes"].as_array().unwrap().len(), 5);

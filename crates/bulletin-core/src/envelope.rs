@@ -36,9 +36,10 @@ use crate::CoreError;
 
 /// The four bytes every model file starts with.
 pub const MAGIC: [u8; 4] = *b"BLTN";
-/// The format version this build writes (2: calibration maps, training-record digest, folded
-/// corrections; 1: the first release, still read).
-pub const FORMAT_VERSION: u32 = 2;
+/// The format version this build writes (3: per-theme offsets of the calibration maps; 2:
+/// calibration maps, training-record digest, folded corrections; 1: the first release). Every
+/// older version is still read.
+pub const FORMAT_VERSION: u32 = 3;
 /// The oldest format version this build still reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
 /// Size of the header in bytes.

@@ -124,13 +124,21 @@ struct Line<'a> {
     end: usize,
 }
 
+/// The longest heading or section title, in characters. A `#` line longer than this is text
+/// that happens to start with the marker (a whole page saved as one line), not a headline: it
+/// would otherwise become a title of millions of characters in every output row.
+pub const MAX_HEADING_CHARS: usize = 200;
+
 fn classify(trimmed: &str) -> (LineKind, &str) {
+    let short = |rest: &str| rest.chars().nth(MAX_HEADING_CHARS).is_none();
     if trimmed.is_empty() {
         (LineKind::Blank, trimmed)
     } else if let Some(rest) = trimmed.strip_prefix("##") {
-        (LineKind::Section, rest.trim_start_matches('#').trim())
+        let rest = rest.trim_start_matches('#').trim();
+        (if short(rest) { LineKind::Section } else { LineKind::Text }, rest)
     } else if let Some(rest) = trimmed.strip_prefix('#') {
-        (LineKind::Heading, rest.trim())
+        let rest = rest.trim();
+        (if short(rest) { LineKind::Heading } else { LineKind::Text }, rest)
     } else if let Some(rest) =
         trimmed.strip_prefix("图片来源").or_else(|| trimmed.strip_prefix("圖片來源")).and_then(|r| r.strip_prefix([':', '：']))
     {
@@ -484,6 +492,22 @@ mod tests {
               | 会议部署全年工作。
         "]]
         .assert_eq(&summary(&pieces));
+    }
+
+    #[test]
+    fn an_overlong_heading_line_is_text_not_a_title() {
+        let body = "高新区召开大会部署全年工作。".repeat(20);
+        let pieces = split_page(&format!("# {body}\n\n# 短标题\n正文一段。"));
+        assert_eq!(pieces.len(), 2, "{}", summary(&pieces));
+        assert_eq!(pieces[0].title, None);
+        assert_eq!(pieces[0].text, body);
+        assert_eq!(pieces[1].title.as_deref(), Some("短标题"));
+        // At the limit it is still a heading.
+        let limit = "标".repeat(MAX_HEADING_CHARS);
+        assert_eq!(split_page(&format!("# {limit}\n正文。"))[0].title.as_deref(), Some(limit.as_str()));
+        let section = "节".repeat(MAX_HEADING_CHARS + 1);
+        let pieces = split_page_with(&format!("# 标题\n## {section}\n正文。"), Granularity::Paragraph);
+        assert!(pieces.iter().all(|p| p.section.is_none()), "{}", summary(&pieces));
     }
 
     #[test]
