@@ -318,9 +318,10 @@ impl Tagger {
         Prediction { theme, best: top, confidence: scores[theme], abstained, scores, tags, why, runner_up, taxonomy }
     }
 
-    /// The model's own (uncalibrated) normalised log-probabilities of a title and text, and the
-    /// text's length in features: what a calibration map is fitted on
-    /// ([`crate::calibration::Calibration::fit`], as `bulletin calibrate` does).
+    /// The model's own (uncalibrated) normalised log-probabilities of a title and text scored as
+    /// one block, and the text's length in features: what the passage map is fitted on
+    /// ([`crate::calibration::Calibration::fit`]). An article's score, with its lead weight and
+    /// vote, is [`Tagger::uncalibrated_as`] (what `bulletin calibrate` fits the article map on).
     #[must_use]
     pub fn uncalibrated(&self, title: &str, text: &str) -> (Vec<f64>, u64) {
         let mut ids = Vec::new();
