@@ -8,9 +8,15 @@
 //! their mean and sample standard deviation (as `bulletin eval --folds` reports them), plus tag
 //! precision and recall on mixed-label articles. Keys other than the plugin's and the model's
 //! parameters set pipeline settings: `word_bigrams`, `char_bigrams`, `min_token_chars`,
-//! `title_weight`, `lead_weight`, `hmm`, `number_classes`, `clean` (web boilerplate), and
-//! `calibration=none`. `tf=`, `lead=`, `lnorm=` and `agg=` try scoring rules before they are built
-//! into the tagger (see [`Experiment`]).
+//! `title_weight`, `lead_weight`, `article_vote` (`off` or `weight:fallback_bias_percent`), `hmm`,
+//! `number_classes`, `clean` (web boilerplate), and `calibration=none`. `tf=`, `lead=`, `lnorm=`,
+//! `agg=`, `soft=`, `pvote=` (with `clip=`, `pw=`, `tw=`, `pcal=`, `obias=`, `skip0=`, `heads=`)
+//! try scoring rules before they are built into the tagger (see [`Experiment`]); `artex=` and `multi=` change what an article's training
+//! example counts ([`training_records`]); `folds=batch` keeps writing batches whole. Each run
+//! also prints the articles' calibration (ECE, AUROC, errors at ≥ 0.99). `--holdout FILE spec…`
+//! trains on the whole corpus and scores held-out articles.
+
+mod common;
 
 use std::path::Path;
 
@@ -19,7 +25,7 @@ use bulletin_classifier::metrics::{Confusion, TagCounts};
 use bulletin_classifier::{
     CalibrationMode, ParamMap, PieceShape, Registry, TagOptions, Tagger, TrainConfig, TrainGranularity, Trainer, argmax, to_sparse,
 };
-use bulletin_core::{Record, Taxonomy};
+use bulletin_core::{ArticleVote, Record, Taxonomy};
 
 fn load(dir: &Path) -> Result<Vec<Record>, Box<dyn std::error::Error>> {
     let mut files: Vec<_> =
@@ -55,6 +61,25 @@ struct Experiment {
     /// `lnorm=K`: the data term of a piece of `L` features scaled by `K / L` (pieces shorter than
     /// `K` unchanged), so the prior weighs as much against a long article as against a short one.
     lnorm: Option<f64>,
+    /// `soft=μ`: an article's normalised log-probabilities plus μ times the character-weighted
+    /// mean of its pieces' (title and each line) normalised log-probabilities.
+    soft: Option<f64>,
+    /// `pvote=μ`: plus μ times the character-weighted mean of the pieces' probabilities.
+    pvote: Option<f64>,
+    /// `clip=c`: with `soft`, each piece's log-probabilities are clipped below at −c.
+    clip: Option<f64>,
+    /// `pw=chars|eq|sqrt`: how a piece weighs in `soft`/`pvote` (default chars).
+    pw: u8,
+    /// `tw=k`: the title's weight multiplied by k.
+    tw: Option<f64>,
+    /// `pcal=true`: the pieces' probabilities through the passage calibration map.
+    pcal: bool,
+    /// `obias=δ`: δ added to the fallback theme's vote (with `pvote`).
+    obias: Option<f64>,
+    /// `skip0=true`: pieces without a selected feature do not vote.
+    skip0: bool,
+    /// `heads=true`: section headings vote too.
+    heads: bool,
 }
 
 fn experiment(words: &[&str]) -> Experiment {
@@ -67,6 +92,16 @@ fn experiment(words: &[&str]) -> Experiment {
             Some(("agg", v)) => e.agg = v.parse().ok(),
             Some(("lead", v)) => e.lead = v.parse().ok(),
             Some(("lnorm", v)) => e.lnorm = v.parse().ok(),
+            Some(("soft", v)) => e.soft = v.parse().ok(),
+            Some(("pvote", v)) => e.pvote = v.parse().ok(),
+            Some(("clip", v)) => e.clip = v.parse().ok(),
+            Some(("pw", "eq")) => e.pw = 1,
+            Some(("pw", "sqrt")) => e.pw = 2,
+            Some(("tw", v)) => e.tw = v.parse().ok(),
+            Some(("pcal", v)) => e.pcal = v == "true",
+            Some(("obias", v)) => e.obias = v.parse().ok(),
+            Some(("skip0", v)) => e.skip0 = v == "true",
+            Some(("heads", v)) => e.heads = v == "true",
             _ => {}
         }
     }
@@ -125,6 +160,53 @@ fn theme(tagger: &Tagger, title: &str, text: &str, article: bool, e: Experiment)
             argmax(&j)
         }
     };
+    if article && (e.soft.is_some() || e.pvote.is_some()) {
+        let norm = |j: Vec<f64>| {
+            let m = j.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let z = m + j.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+            j.into_iter().map(|v| v - z).collect::<Vec<f64>>()
+        };
+        let mut score = norm(jll(tagger, title, text, |n| n, None));
+        let pieces = std::iter::once(title).chain(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("##")));
+        let mut soft = vec![0.0; score.len()];
+        let mut vote = vec![0.0; score.len()];
+        let mut total = 0.0;
+        let pieces: Vec<&str> = if e.heads {
+            std::iter::once(title).chain(text.lines().map(str::trim).filter(|l| !l.is_empty())).collect()
+        } else {
+            pieces.collect()
+        };
+        for (i, p) in pieces.into_iter().enumerate().filter(|(_, p)| !p.is_empty()) {
+            let c = p.chars().count() as f64;
+            let w = match e.pw {
+                1 => 1.0,
+                2 => c.sqrt(),
+                _ => c,
+            } * if i == 0 { e.tw.unwrap_or(1.0) } else { 1.0 };
+            total += w;
+            if e.skip0 && jll(tagger, "", p, |n| n, None) == jll(tagger, "", "", |n| n, None) {
+                continue;
+            }
+            let lp = if e.pcal {
+                tagger.predict("", p, PieceShape::Passage, TagOptions::default()).scores.iter().map(|v| v.ln()).collect()
+            } else {
+                norm(jll(tagger, "", p, |n| n, None))
+            };
+            for ((s, v), l) in soft.iter_mut().zip(&mut vote).zip(&lp) {
+                *s += w * e.clip.map_or(*l, |c| l.max(-c));
+                *v += w * l.exp();
+            }
+        }
+        if let Some(d) = e.obias {
+            vote[tagger.model().taxonomy().fallback()] += d * total;
+        }
+        if total > 0.0 {
+            for ((a, s), v) in score.iter_mut().zip(&soft).zip(&vote) {
+                *a += e.soft.unwrap_or(0.0) * s / total + e.pvote.unwrap_or(0.0) * v / total;
+            }
+        }
+        theme = argmax(&score);
+    }
     let fallback = tagger.model().taxonomy().fallback();
     if let (Some(share), true, true) = (e.agg, article, theme == fallback) {
         let n = tagger.model().taxonomy().len();
@@ -144,6 +226,89 @@ fn theme(tagger: &Tagger, title: &str, text: &str, article: bool, e: Experiment)
         }
     }
     theme
+}
+
+/// What an article's training example counts (`artex=`): `whole` (today's rule, split into an
+/// article-only record plus one record per paragraph, to check the split changes nothing),
+/// `primary` (only the paragraphs whose labels include the primary label, plus title and
+/// headings), `nosec` (drops only the paragraphs labelled with another non-`other` theme and not
+/// the primary), `primaryN` (primary paragraphs counted N times, the others once). With
+/// `multi=true` each secondary label of a mixed article also gets an example of its paragraphs.
+fn training_records(records: &[Record], words: &[&str]) -> Vec<Record> {
+    let mode = words.iter().find_map(|w| w.strip_prefix("artex=")).unwrap_or("");
+    let multi = words.contains(&"multi=true");
+    if mode.is_empty() {
+        return records.to_vec();
+    }
+    let mut out = Vec::new();
+    for r in records {
+        let Some(pl) = r.paragraph_labels.as_ref() else {
+            out.push(r.clone());
+            continue;
+        };
+        let primary = &r.labels[0];
+        let mut lines = Vec::new();
+        let mut secondary: Vec<(String, Vec<String>)> = r.labels.iter().skip(1).map(|l| (l.clone(), Vec::new())).collect();
+        let mut labels = pl.iter();
+        for (line, is_paragraph) in r.lines() {
+            if !is_paragraph {
+                lines.push(line.to_owned());
+                continue;
+            }
+            let Some(l) = labels.next() else { continue };
+            let mut p = Record::new(format!("{}#{}", r.id, out.len()), "", line, vec![l[0].clone()]);
+            p.batch.clone_from(&r.batch);
+            out.push(p);
+            let has = l.contains(primary);
+            let n = match mode {
+                "whole" => 1,
+                "primary" => usize::from(has),
+                "nosec" => usize::from(has || l[0] == "other"),
+                m => match m.strip_prefix("primary").and_then(|n| n.parse().ok()) {
+                    Some(k) if has => k,
+                    _ => 1,
+                },
+            };
+            for _ in 0..n {
+                lines.push(line.to_owned());
+            }
+            for (s, v) in &mut secondary {
+                if l.contains(s) {
+                    v.push(line.to_owned());
+                }
+            }
+        }
+        let mut a = r.clone();
+        a.text = lines.join("\n");
+        a.paragraph_labels = None;
+        out.push(a);
+        if multi {
+            for (s, v) in secondary.into_iter().filter(|(_, v)| !v.is_empty()) {
+                out.push(Record::new(format!("{}#{s}", r.id), "", v.join("\n"), vec![s]));
+            }
+        }
+    }
+    out
+}
+
+/// `folds=batch`: folds that keep each writing batch whole (largest batch first into the fold
+/// with the fewest records), so every article is scored by a model that never saw its writers,
+/// as the field batch is.
+fn batch_folds(records: &[Record], k: usize) -> Vec<usize> {
+    let mut sizes: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for r in records {
+        *sizes.entry(r.batch.as_deref().unwrap_or("")).or_default() += 1;
+    }
+    let mut batches: Vec<(usize, &str)> = sizes.into_iter().map(|(b, n)| (n, b)).collect();
+    batches.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let mut load = vec![0usize; k];
+    let mut fold_of = std::collections::BTreeMap::new();
+    for (n, b) in batches {
+        let f = (0..k).min_by_key(|&f| (load[f], f)).unwrap_or(0);
+        load[f] += n;
+        fold_of.insert(b, f);
+    }
+    records.iter().map(|r| fold_of[r.batch.as_deref().unwrap_or("")]).collect()
 }
 
 /// A training configuration from `classifier granularity key=value...` words.
@@ -167,11 +332,19 @@ fn config(words: &[&str]) -> Result<TrainConfig, Box<dyn std::error::Error>> {
             "min_token_chars" => settings.features.min_token_chars = v.parse()?,
             "title_weight" => settings.features.title_weight = v.parse()?,
             "lead_weight" => settings.features.lead_weight = v.parse()?,
+            "article_vote" => {
+                settings.features.article_vote = match v.split_once(':') {
+                    Some((w, b)) => Some(ArticleVote::new(w.parse()?, b.parse()?)),
+                    None if v == "off" => None,
+                    None => return Err("article_vote is off or weight:fallback_bias_percent".into()),
+                };
+            }
             "hmm" => settings.segment.hmm = v == "true",
             "number_classes" => settings.features.number_classes = v == "true",
             "clean" => settings.clean.web_boilerplate = v == "true",
             "calibration" => config.calibration = if v == "none" { CalibrationMode::None } else { CalibrationMode::Auto },
-            "tf" | "agg" | "lead" | "lnorm" => {}
+            "tf" | "agg" | "lead" | "lnorm" | "artex" | "multi" | "soft" | "pvote" | "clip" | "pw" | "tw" | "pcal" | "folds" | "obias"
+            | "skip0" | "heads" => {}
             _ => {
                 params.insert(k.to_owned(), v.to_owned());
             }
@@ -186,16 +359,17 @@ fn run(records: &[Record], words: &[&str], verbose: bool) -> Result<(), Box<dyn 
     let taxonomy = Taxonomy::builtin();
     let keys: Vec<(&str, usize)> = records.iter().map(|r| (r.id.as_str(), taxonomy.resolve(&r.labels[0]).unwrap_or(0))).collect();
     let k = 5;
-    let folds = assign_folds(&keys, k, 42);
+    let folds = if words.contains(&"folds=batch") { batch_folds(records, k) } else { assign_folds(&keys, k, 42) };
     let registry = Registry::default();
     let e = experiment(words);
     let (mut art, mut par) = (Vec::new(), Vec::new());
     let mut tags = TagCounts::default();
+    let mut confidences = Vec::new();
     for fold in 0..k {
         let train: Vec<Record> = records.iter().zip(&folds).filter(|(_, f)| **f != fold).map(|(r, _)| r.clone()).collect();
         let test: Vec<&Record> = records.iter().zip(&folds).filter(|(_, f)| **f == fold).map(|(r, _)| r).collect();
         let mut trainer = Trainer::new(config(words)?, &registry)?;
-        trainer.add_records(&train)?;
+        trainer.add_records(&training_records(&train, words))?;
         let tagger = Tagger::from_model(trainer.finish()?)?;
         let (mut ca, mut cp) = (Confusion::new(taxonomy.len()), Confusion::new(taxonomy.len()));
         for r in test {
@@ -203,8 +377,9 @@ fn run(records: &[Record], words: &[&str], verbose: bool) -> Result<(), Box<dyn 
             let p = tagger.predict(&r.title, &r.text, PieceShape::Article, TagOptions::default());
             let article = theme(&tagger, &r.title, &r.text, true, e);
             ca.add(truth[0], article);
+            confidences.push((p.confidence, p.theme == truth[0]));
             if verbose && article != truth[0] {
-                println!("  miss {} {:?} → {}", r.id, r.labels, taxonomy.theme(article).map_or("?", |t| t.id()));
+                println!("  miss {} {:?} → {} ({:.4})", r.id, r.labels, taxonomy.theme(article).map_or("?", |t| t.id()), p.confidence);
             }
             if truth.len() > 1 {
                 tags.add(&p.tags, &truth);
@@ -221,12 +396,34 @@ fn run(records: &[Record], words: &[&str], verbose: bool) -> Result<(), Box<dyn 
         par.push(cp.macro_f1());
     }
     let ((am, asd), (pm, psd)) = (mean_std(&art), mean_std(&par));
+    let r = bulletin_classifier::calibration::Reliability::new(&confidences);
     println!(
-        "{:60} article {am:.4}±{asd:.4} paragraph {pm:.4}±{psd:.4} tags P {:.3} R {:.3}",
+        "{:60} article {am:.4}±{asd:.4} paragraph {pm:.4}±{psd:.4} tags P {:.3} R {:.3} | articles ECE {:.4} AUROC {:.3} errors at ≥ 0.99 {:.1} %",
         words.join(" "),
         tags.precision(),
-        tags.recall()
+        tags.recall(),
+        r.ece,
+        r.auroc,
+        100.0 * r.confident_error_share
     );
+    Ok(())
+}
+
+/// `--holdout FILE spec...`: trains on the whole corpus and scores the held-out articles (the
+/// field batch, looked at once for a configuration chosen by cross-validation).
+#[expect(clippy::print_stdout, reason = "an example that reports figures")]
+fn holdout(records: &[Record], held: &[Record], words: &[&str]) -> Result<(), Box<dyn std::error::Error>> {
+    let taxonomy = Taxonomy::builtin();
+    let mut trainer = Trainer::new(config(words)?, &Registry::default())?;
+    trainer.add_records(&training_records(records, words))?;
+    let tagger = Tagger::from_model(trainer.finish()?)?;
+    let e = experiment(words);
+    let mut ca = Confusion::new(taxonomy.len());
+    for r in held {
+        let truth = taxonomy.resolve_labels(&r.labels)?;
+        ca.add(truth[0], theme(&tagger, &r.title, &r.text, true, e));
+    }
+    println!("{:60} held-out article macro-F1 {:.4} accuracy {:.4}", words.join(" "), ca.macro_f1(), ca.accuracy());
     Ok(())
 }
 
@@ -234,6 +431,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dir = args.first().map_or("data/train", String::as_str);
     let records = load(Path::new(dir))?;
+    if args.get(1).is_some_and(|a| a == "--holdout") {
+        let held = common::read_records(Path::new(&args[2]))?;
+        for spec in &args[3..] {
+            holdout(&records, &held, &spec.split_whitespace().collect::<Vec<_>>())?;
+        }
+        return Ok(());
+    }
     if args.get(1).is_some_and(|a| a == "--grid") {
         for spec in &args[2..] {
             run(&records, &spec.split_whitespace().collect::<Vec<_>>(), false)?;

@@ -135,6 +135,7 @@ mod sparse;
 pub mod summary;
 mod tagger;
 mod trainer;
+mod vote;
 
 #[cfg(feature = "linfa")]
 pub use backends::linfa::{LinfaFactory, LinfaKind, LinfaNb};

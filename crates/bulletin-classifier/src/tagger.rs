@@ -4,13 +4,14 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use bulletin_core::{Granularity, Piece, Taxonomy, ThemeIndex};
+use bulletin_core::{ArticleVote, Granularity, Piece, Taxonomy, ThemeIndex};
 use bulletin_segmenter::{Pipeline, split_page_with};
 
 use crate::calibration::PieceShape;
 use crate::plugin::{argmax, normalize_log};
 use crate::scorer::{self, LinearScorer};
 use crate::sparse::{SparseVec, sum_sparse};
+use crate::vote::Vote;
 use crate::{ClassifierError, Model, Registry};
 
 /// Per-call options of [`Tagger`].
@@ -282,8 +283,8 @@ impl Tagger {
             }
             _ => {
                 let (x, shares) = if paragraphs {
-                    let (x, length, s) = self.article_vector(title, text, policy.tag_min_confidence);
-                    let scores = self.calibrated(self.model.predict_log_proba(&x), length, PieceShape::Article);
+                    let (x, length, s, vote) = self.article_vector(title, text, policy.tag_min_confidence);
+                    let scores = self.calibrated(self.voted(self.model.predict_log_proba(&x), &vote), length, self.article_map(text));
                     ((x, scores), Some(s))
                 } else {
                     let mut ids = Vec::new();
@@ -317,14 +318,27 @@ impl Tagger {
         Prediction { theme, best: top, confidence: scores[theme], abstained, scores, tags, why, runner_up, taxonomy }
     }
 
-    /// The model's own (uncalibrated) normalised log-probabilities of a title and text, and the
-    /// text's length in features: what a calibration map is fitted on
-    /// ([`crate::calibration::Calibration::fit`], as `bulletin calibrate` does).
+    /// The model's own (uncalibrated) normalised log-probabilities of a title and text scored as
+    /// one block, and the text's length in features: what the passage map is fitted on
+    /// ([`crate::calibration::Calibration::fit`]). An article's score, with its lead weight and
+    /// vote, is [`Tagger::uncalibrated_as`] (what `bulletin calibrate` fits the article map on).
     #[must_use]
     pub fn uncalibrated(&self, title: &str, text: &str) -> (Vec<f64>, u64) {
         let mut ids = Vec::new();
         let (x, length) = self.model.vectorize(&self.pipeline, title, text, &mut ids);
         (self.model.predict_log_proba(&x), length)
+    }
+
+    /// [`Tagger::uncalibrated`] for a piece of the given shape: an article's score is the one
+    /// [`Tagger::predict`] calibrates (its lead weighted and its paragraphs' vote added, when
+    /// the model has them), so a map fitted on these scores fits what `predict` applies it to.
+    #[must_use]
+    pub fn uncalibrated_as(&self, title: &str, text: &str, shape: PieceShape) -> (Vec<f64>, u64) {
+        if shape == PieceShape::Passage {
+            return self.uncalibrated(title, text);
+        }
+        let (x, length, _, vote) = self.article_vector(title, text, 1.0);
+        (self.voted(self.model.predict_log_proba(&x), &vote), length)
     }
 
     /// Consumes the tagger, giving back its model (e.g. to recalibrate and save it).
@@ -336,6 +350,31 @@ impl Tagger {
     /// How many times an article's lead counts ([`FeatureSettings::lead_weight`](bulletin_core::FeatureSettings)).
     fn lead_weight(&self) -> f64 {
         f64::from(self.pipeline.settings().features.lead_weight.max(1))
+    }
+
+    /// The model's article vote for an article with this text, if it has one. An article of one
+    /// line does not vote: the trainer fits the calibration on such records as passages (and
+    /// `classify` splits them as passages), so with a vote in the model its score stays the sum
+    /// and goes through the passage map ([`Tagger::article_map`]).
+    fn article_vote(&self, text: &str) -> Option<ArticleVote> {
+        self.pipeline.settings().features.article_vote.filter(|v| v.weight > 0 && PieceShape::of_text(text) == PieceShape::Article)
+    }
+
+    /// The calibration map for an article with this text: the article map, except for an article
+    /// of one line in a model with a vote, whose summed score the article map (fitted on voted
+    /// scores) would flatten; models without a vote keep the article map for every article.
+    fn article_map(&self, text: &str) -> PieceShape {
+        let voting = self.pipeline.settings().features.article_vote.is_some_and(|v| v.weight > 0);
+        if voting && PieceShape::of_text(text) == PieceShape::Passage { PieceShape::Passage } else { PieceShape::Article }
+    }
+
+    /// An article's normalised log-probabilities with its pieces' vote added (unchanged when the
+    /// model has no vote or no piece voted).
+    fn voted(&self, log_proba: Vec<f64>, vote: &Vote) -> Vec<f64> {
+        match self.pipeline.settings().features.article_vote.filter(|v| v.weight > 0) {
+            Some(v) => vote.apply(log_proba, v, self.model.taxonomy().fallback()),
+            None => log_proba,
+        }
     }
 
     /// Probabilities from a piece's normalised log-probabilities, through the model's
@@ -368,18 +407,27 @@ impl Tagger {
             });
             return (self.calibrated(log_proba(&acc), length, PieceShape::Passage), None);
         };
-        // The lead (title and first paragraph) counts `lead` times; with 1, the sums keep the
-        // order of models that predate the setting, so their scores do not move by a bit.
+        // The lead (title and first paragraph) counts `lead` times; with 1 and no vote, the sums
+        // keep the order of models that predate these settings, so their scores do not move by
+        // a bit.
         let lead = self.lead_weight();
+        let article_vote = self.article_vote(text);
+        let mut vote = Vote::new(n);
+        let apart = lead > 1.0 || article_vote.is_some();
         let mut title_acc = scorer::accumulator();
+        let mut title_length = 0u64;
         self.pipeline.for_each_feature_ref(title, "", |f| {
-            length += 1;
-            scorer.add(f, if lead > 1.0 { &mut title_acc } else { &mut acc });
+            title_length += 1;
+            scorer.add(f, if apart { &mut title_acc } else { &mut acc });
         });
-        if lead > 1.0 {
+        length += title_length;
+        if apart {
             for (a, t) in acc.iter_mut().zip(&title_acc) {
                 *a += lead * t;
             }
+        }
+        if article_vote.is_some() && title_length > 0 {
+            vote.add(&log_proba(&title_acc), title.trim().chars().count());
         }
         let mut first = FirstParagraph::default();
         let shares = paragraph_shares(text, n, min_confidence, |line| {
@@ -399,19 +447,28 @@ impl Tagger {
                 }
             }
             length += line_length;
-            self.calibrated(log_proba(&line_acc), line_length, PieceShape::Passage)
+            let line_proba = log_proba(&line_acc);
+            if article_vote.is_some() && line_length > 0 {
+                vote.add(&line_proba, line.trim().chars().count());
+            }
+            self.calibrated(line_proba, line_length, PieceShape::Passage)
         });
-        (self.calibrated(log_proba(&acc), length, PieceShape::Article), Some(shares))
+        (self.calibrated(self.voted(log_proba(&acc), &vote), length, self.article_map(text)), Some(shares))
     }
 
-    /// The article's sparse vector and length, and per theme the share of the article's
+    /// The article's sparse vector and length, per theme the share of the article's
     /// characters in paragraphs that theme wins with (calibrated) confidence at least
-    /// `min_confidence`.
-    fn article_vector(&self, title: &str, text: &str, min_confidence: f64) -> (SparseVec, u64, Vec<f64>) {
+    /// `min_confidence`, and its pieces' vote (empty when the model has none).
+    fn article_vector(&self, title: &str, text: &str, min_confidence: f64) -> (SparseVec, u64, Vec<f64>, Vote) {
         let n = self.model.taxonomy().len();
         let mut ids = Vec::new();
         let lead = self.pipeline.settings().features.lead_weight.max(1);
+        let voting = self.article_vote(text).is_some();
+        let mut vote = Vote::new(n);
         let (title_vec, mut length) = self.model.vectorize(&self.pipeline, title, "", &mut ids);
+        if voting && length > 0 {
+            vote.add(&self.model.predict_log_proba(&title_vec), title.trim().chars().count());
+        }
         let mut all: Vec<(u32, u32)> = title_vec.iter().map(|&(f, c)| (f, c.saturating_mul(lead))).collect();
         let mut first = FirstParagraph::default();
         let shares = paragraph_shares(text, n, min_confidence, |line| {
@@ -419,9 +476,13 @@ impl Tagger {
             let weight = if first.is(line) { lead } else { 1 };
             all.extend(x.iter().map(|&(f, c)| (f, c.saturating_mul(weight))));
             length += line_length;
-            self.calibrated(self.model.predict_log_proba(&x), line_length, PieceShape::Passage)
+            let line_proba = self.model.predict_log_proba(&x);
+            if voting && line_length > 0 {
+                vote.add(&line_proba, line.trim().chars().count());
+            }
+            self.calibrated(line_proba, line_length, PieceShape::Passage)
         });
-        (sum_sparse(all), length, shares)
+        (sum_sparse(all), length, shares, vote)
     }
 
     fn explain(&self, x: &[(u32, u32)], top: ThemeIndex, runner_up: ThemeIndex, k: usize) -> Vec<Reason> {

@@ -328,11 +328,13 @@ fn changing_one_stopword_is_a_pipeline_mismatch() {
     model.check_pipeline(&Pipeline::new(&PipelineSettings::default()).unwrap()).unwrap();
 }
 
-/// A model whose articles' leads count once (`lead_weight` 1), so that an article's score is the
-/// plain sum of its lines' and its scores stay below 1 on short texts.
+/// A model whose articles' leads count once (`lead_weight` 1) and without the article vote, so
+/// that an article's score is the plain sum of its lines' and its scores stay below 1 on short
+/// texts.
 fn train_without_lead_weight(records: &[Record]) -> Model {
     let mut config = TrainConfig::default();
     config.settings.features.lead_weight = 1;
+    config.settings.features.article_vote = None;
     let mut t = Trainer::new(config, &Registry::default()).unwrap();
     t.add_records(records).unwrap();
     t.finish().unwrap()
@@ -356,7 +358,8 @@ fn tags_include_the_primary_theme_and_never_other_as_a_secondary() {
 
 #[test]
 fn an_article_scored_by_paragraphs_equals_the_article_scored_whole() {
-    // With the lead counting once; the lead weight is tested on its own in the segmenter and CLI.
+    // With the lead counting once and no vote; the lead weight is tested on its own in the
+    // segmenter and CLI, the vote below.
     let tagger = Tagger::from_model(train_without_lead_weight(&mini_corpus())).unwrap();
     let title = "高新区：项目签约与融资对接";
     let text = "12个项目集中签约，总投资86亿元。\n\n## 融资\n银行发放知识产权质押贷款3000万元。\r\n检查组排查消防隐患。";
@@ -539,4 +542,70 @@ fn unknown_param_lists_every_accepted_key() {
     ] {
         assert!(valid.iter().any(|k| k == key), "{key} missing from {valid:?}");
     }
+}
+
+/// The mini corpus trained with the article vote on (the default) or off: the same counts.
+fn train_voting(vote: Option<bulletin_core::ArticleVote>) -> Tagger {
+    let mut config = TrainConfig::default();
+    config.settings.features.article_vote = vote;
+    let mut t = Trainer::new(config, &Registry::default()).unwrap();
+    t.add_records(&mini_corpus()).unwrap();
+    Tagger::from_model(t.finish().unwrap()).unwrap()
+}
+
+#[test]
+fn the_paragraph_vote_gives_a_mixed_article_the_theme_most_of_its_text_is_about() {
+    // Two paragraphs about a project (few words the model knows) and a shorter one dense in
+    // financing words: summed, the financing words win; the vote follows the characters.
+    let text = "3个项目落地开工，厂房里机器轰鸣，工人们正忙着调试设备，车间主任说年底前就能试生产。\n\
+                招商小分队又去了一趟南方，和几家老朋友吃了顿饭，聊到深夜才散。\n\
+                质押贷款贴息，科创板上市募集资金，风险投资基金退出。";
+    let off = train_voting(None);
+    let on = train_voting(Some(bulletin_core::ArticleVote::default()));
+    assert_eq!(off.model().plugin().counts(), on.model().plugin().counts(), "the vote changes no count");
+    let paragraphs: Vec<String> =
+        text.lines().map(|l| on.predict("", l.trim(), PieceShape::Passage, TagOptions::default()).theme_id().to_owned()).collect();
+    assert_eq!(paragraphs, ["investment", "investment", "financing"]);
+    assert_eq!(off.predict("", text, PieceShape::Article, TagOptions::default()).theme_id(), "financing");
+    let voted = on.predict("", text, PieceShape::Article, TagOptions::default());
+    assert_eq!(voted.theme_id(), "investment");
+    // The secondary theme is still tagged, and the sparse-vector path decides the same.
+    assert_eq!(voted.tag_ids().collect::<Vec<_>>(), ["investment", "financing"]);
+    let explained = on.predict("", text, PieceShape::Article, TagOptions::default().with_explain(2));
+    assert_eq!((explained.theme, &explained.tags), (voted.theme, &voted.tags));
+    // What `bulletin calibrate` fits the article map on is the voted score.
+    let (log_proba, _) = on.uncalibrated_as("", text, PieceShape::Article);
+    assert_eq!(crate::argmax(&log_proba), voted.theme);
+    assert_ne!(crate::argmax(&on.uncalibrated("", text).0), voted.theme);
+}
+
+#[test]
+fn an_article_of_one_line_does_not_vote_and_is_calibrated_as_the_trainer_scored_it() {
+    // The trainer scores one-line records as passages, so a voting model scores a one-line
+    // article as a passage: the summed score through the passage map.
+    let mut t = Trainer::new(TrainConfig::default(), &Registry::default()).unwrap();
+    // Calibration needs 20 records of each theme: the mini corpus' articles, each with a
+    // numbered closing line.
+    let mut corpus = Vec::new();
+    for i in 0..12 {
+        corpus.extend(mini_corpus().into_iter().map(|mut r| {
+            r.text = format!("{}\n园区简讯第{i}期。", r.text);
+            let labels = vec![r.labels.clone(); r.paragraphs().count()];
+            r.with_paragraph_labels(labels)
+        }));
+    }
+    t.add_records(&corpus).unwrap();
+    let tagger = Tagger::from_model(t.finish().unwrap()).unwrap();
+    let maps = tagger.model().calibration().expect("the test needs calibration maps");
+    assert_ne!(maps.article, maps.passage, "the test needs two different maps");
+    let (title, line) = ("高新区项目签约", "12个项目集中签约，银行发放知识产权质押贷款3000万元。");
+    let article = tagger.predict(title, line, PieceShape::Article, TagOptions::default());
+    let passage = tagger.predict(title, line, PieceShape::Passage, TagOptions::default());
+    for (a, b) in article.scores.iter().zip(&passage.scores) {
+        assert!((a - b).abs() < 1e-12, "{:?} vs {:?}", article.scores, passage.scores);
+    }
+    // Two lines vote and go through the article map.
+    let two = tagger.predict(title, &format!("{line}\n园区简讯。"), PieceShape::Article, TagOptions::default());
+    let two_passage = tagger.predict(title, &format!("{line}\n园区简讯。"), PieceShape::Passage, TagOptions::default());
+    assert!(two.scores.iter().zip(&two_passage.scores).any(|(a, b)| (a.ln() - b.ln()).abs() > 1e-3), "{:?}", two.scores);
 }

@@ -1,6 +1,6 @@
 //! Training: records in, model out, with feature extraction spread over all cores.
 
-use bulletin_core::{PipelineSettings, Record, Taxonomy};
+use bulletin_core::{ArticleVote, PipelineSettings, Record, Taxonomy};
 use bulletin_segmenter::{Feature, Pipeline};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -12,6 +12,7 @@ use crate::calibration::{
 use crate::model::{Model, TagPolicy, TrainingSummary};
 use crate::sketch::{RecordSketch, record_hash};
 use crate::sparse::{SparseVec, count_ids, id_of, remap_new, sum_sparse};
+use crate::vote::{Vote, remainder};
 use crate::{Classifier, ClassifierError, DEFAULT_CLASSIFIER, Example, ParamMap, Registry, Selection, Vocabulary};
 
 /// Which pieces of a labelled record become training examples.
@@ -186,6 +187,9 @@ struct Sampled {
     article: Option<(SparseVec, bool)>,
     /// Paragraphs: vector, resolved labels, characters, whether learnt.
     paragraphs: Vec<(SparseVec, Vec<usize>, u32, bool)>,
+    /// Characters of the title and of the lines that are not among `paragraphs`: the piece the
+    /// article vote counts for what the article's vector holds beyond its paragraphs'.
+    rest_chars: u32,
     /// Paragraph lines of the record (more than one: an article; else a passage).
     lines: usize,
 }
@@ -232,6 +236,8 @@ struct RecordInfo {
     article: Option<usize>,
     /// Paragraphs with an example: paragraph number, example index, characters.
     paragraphs: Vec<(usize, usize, u32)>,
+    /// Characters of the title and of the lines without an example.
+    rest_chars: u32,
     lines: usize,
 }
 
@@ -329,6 +335,7 @@ impl Trainer {
                             hash: record_hash(&r.title, &r.text),
                             article: None,
                             paragraphs: Vec::new(),
+                            rest_chars: chars(r.title.trim()),
                             lines: r.paragraphs().count(),
                         };
                         let article = primary.filter(|_| granularity != TrainGranularity::Paragraph);
@@ -361,11 +368,11 @@ impl Trainer {
                                     if article.is_some() {
                                         article_ids.extend_from_slice(&paragraph_ids);
                                     }
-                                    let chars = u32::try_from(line.chars().count()).unwrap_or(u32::MAX);
-                                    info.paragraphs.push((paragraph - 1, out.len(), chars));
+                                    info.paragraphs.push((paragraph - 1, out.len(), chars(line)));
                                     out.push((count_ids(&mut paragraph_ids), theme));
                                 }
                                 None if article.is_some() => {
+                                    info.rest_chars = info.rest_chars.saturating_add(chars(line));
                                     pipeline.for_each_feature_ref("", line, |f| article_ids.push(id(f)));
                                 }
                                 None => {}
@@ -415,7 +422,15 @@ impl Trainer {
                         None => None,
                     };
                     let batch = records[info.record].batch.as_deref().map(|b| xxhash_rust::xxh3::xxh3_64(b.as_bytes()));
-                    self.sample.push(Sampled { hash: info.hash, batch, labels: labels.clone(), article, paragraphs, lines: info.lines });
+                    self.sample.push(Sampled {
+                        hash: info.hash,
+                        batch,
+                        labels: labels.clone(),
+                        article,
+                        paragraphs,
+                        rest_chars: info.rest_chars,
+                        lines: info.lines,
+                    });
                 }
             }
             report.examples += examples.len() as u64;
@@ -662,10 +677,17 @@ impl Trainer {
             };
             for &i in &members {
                 let s = &sample[i];
+                let shape = if s.lines > 1 { PieceShape::Article } else { PieceShape::Passage };
                 out[i] = Some(OutOfFold {
                     labels: s.labels.clone(),
-                    shape: if s.lines > 1 { PieceShape::Article } else { PieceShape::Passage },
-                    article: s.article.as_ref().map(|a| score(&a.0, s.labels[0])),
+                    shape,
+                    article: s.article.as_ref().map(|a| {
+                        let scored = score(&a.0, s.labels[0]);
+                        match self.config.settings.features.article_vote.filter(|v| v.weight > 0 && shape == PieceShape::Article) {
+                            Some(v) => voted(plugin.as_ref(), s, &a.0, scored, v, self.config.taxonomy.fallback()),
+                            None => scored,
+                        }
+                    }),
                     paragraphs: s.paragraphs.iter().filter(|p| !p.1.is_empty()).map(|p| (score(&p.0, p.1[0]), p.1.clone(), p.2)).collect(),
                 });
             }
@@ -697,6 +719,26 @@ fn batch_folds(sample: &[Sampled], k: usize) -> Option<Vec<usize>> {
         fold_of.insert(batch, fold);
     }
     Some(sample.iter().map(|s| s.batch.map_or(0, |b| fold_of[&b])).collect())
+}
+
+/// An out-of-fold article score with its pieces' vote added, as [`crate::Tagger`] adds it: the
+/// paragraphs vote one by one, and the title with any line that is no example as one more piece
+/// (the remainder of the article's vector).
+fn voted(plugin: &dyn Classifier, s: &Sampled, article: &SparseVec, scored: Scored, v: ArticleVote, fallback: usize) -> Scored {
+    let mut vote = Vote::new(scored.log_proba.len());
+    for p in s.paragraphs.iter().filter(|p| !p.0.is_empty()) {
+        vote.add(&plugin.predict_log_proba(&p.0), p.2 as usize);
+    }
+    let rest = remainder(article, s.paragraphs.iter().map(|p| &p.0));
+    if !rest.is_empty() {
+        vote.add(&plugin.predict_log_proba(&rest), s.rest_chars as usize);
+    }
+    Scored::new(vote.apply(scored.log_proba, v, fallback), scored.length, scored.truth)
+}
+
+/// Characters of a line, as the article vote weighs it.
+fn chars(line: &str) -> u32 {
+    u32::try_from(line.chars().count()).unwrap_or(u32::MAX)
 }
 
 /// One sampled record scored out of fold.
@@ -818,7 +860,34 @@ mod tests {
     use super::*;
 
     fn sampled(hash: u64, batch: Option<u64>) -> Sampled {
-        Sampled { hash, batch, labels: vec![0], article: None, paragraphs: Vec::new(), lines: 1 }
+        Sampled { hash, batch, labels: vec![0], article: None, paragraphs: Vec::new(), rest_chars: 0, lines: 1 }
+    }
+
+    #[test]
+    fn out_of_fold_articles_get_the_vote_the_tagger_gives() {
+        // The trainer votes with the paragraphs' vectors and the remainder of the article's (its
+        // title here); the tagger with the title and each line. Without section headings the two
+        // are the same pieces, so the calibration is fitted on the scores it is applied to.
+        let mut trainer = Trainer::new(TrainConfig::default(), &Registry::default()).unwrap();
+        trainer.add_records(&crate::tests::mini_corpus()).unwrap();
+        let tagger = crate::Tagger::from_model(trainer.finish().unwrap()).unwrap();
+        let model = tagger.model();
+        let vote = model.settings().features.article_vote.expect("new models vote");
+        let title = "开发区项目签约与融资对接";
+        let lines = ["12个项目集中签约，总投资86亿元。", "银行发放知识产权质押贷款3000万元，财政贴息。", "检查组排查消防隐患。"];
+        let text = lines.join("\n");
+        let mut ids = Vec::new();
+        let (article, length) = model.vectorize(tagger.pipeline(), title, &text, &mut ids);
+        let paragraphs = lines.iter().map(|l| (model.vectorize(tagger.pipeline(), "", l, &mut ids).0, vec![0], chars(l), true)).collect();
+        let s = Sampled { hash: 0, batch: None, labels: vec![0], article: None, paragraphs, rest_chars: chars(title), lines: lines.len() };
+        let plain = Scored::new(model.predict_log_proba(&article), length, 0);
+        let oof = voted(model.plugin(), &s, &article, plain.clone(), vote, model.taxonomy().fallback());
+        let (scored, scored_length) = tagger.uncalibrated_as(title, &text, PieceShape::Article);
+        assert_eq!(oof.length, scored_length);
+        for (a, b) in oof.log_proba.iter().zip(&scored) {
+            assert!((a - b).abs() < 1e-9, "{:?} vs {scored:?}", oof.log_proba);
+        }
+        assert!(oof.log_proba.iter().zip(&plain.log_proba).any(|(a, b)| (a - b).abs() > 1e-3), "the vote moved nothing");
     }
 
     #[test]

@@ -50,7 +50,8 @@ pub use error::CoreError;
 pub use piece::{Granularity, Piece, PieceKind};
 pub use record::{ParagraphRecord, Record, article_text};
 pub use settings::{
-    CleanSettings, FeatureSettings, LexiconEntry, NormalizeSettings, PIPELINE_VERSION, PipelineSettings, SegmentSettings, StopwordSettings,
+    ArticleVote, CleanSettings, FeatureSettings, LexiconEntry, NormalizeSettings, PIPELINE_VERSION, PipelineSettings, SegmentSettings,
+    StopwordSettings,
 };
 pub use theme::{Taxonomy, Theme, ThemeIndex};
 

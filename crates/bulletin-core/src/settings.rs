@@ -147,6 +147,11 @@ pub struct FeatureSettings {
     /// exact. Models trained before it existed read 1.
     #[serde(default = "FeatureSettings::no_lead_weight")]
     pub lead_weight: u32,
+    /// How an **article's** pieces (its title and each line) vote on its theme, on top of the
+    /// article's own score; applied when scoring, so training counts stay exact. `None` (the
+    /// article scored as the sum of its pieces only) in models trained before it existed.
+    #[serde(default = "FeatureSettings::no_article_vote")]
+    pub article_vote: Option<ArticleVote>,
 }
 
 impl FeatureSettings {
@@ -154,6 +159,65 @@ impl FeatureSettings {
     #[must_use]
     pub fn no_lead_weight() -> u32 {
         1
+    }
+
+    /// The article vote of models that predate it: none.
+    #[must_use]
+    pub fn no_article_vote() -> Option<ArticleVote> {
+        None
+    }
+}
+
+/// The paragraph vote of an article's score.
+///
+/// Each piece of an article (its title and each line that yields a feature) gives its own
+/// probabilities per theme, as the model scores it alone, uncalibrated; the vote `v` is their
+/// mean weighted by the pieces' characters. The article's log-probabilities become
+/// `log p(article) + weight · (v + bias)`, renormalised, where `bias` is
+/// `fallback_bias_percent / 100` for the fallback theme (`other`) and 0 for the others; the
+/// calibration map for articles is fitted on these scores.
+///
+/// A long secondary passage can outweigh a mixed article's primary theme in the summed counts
+/// without covering most of the article; the vote follows how much of the text each theme
+/// holds. The bias favours `other`, whose articles (rankings, openings) share words with a
+/// theme in most of their lines without being about it. See `bench/MODEL.md`.
+///
+/// | field | default | range |
+/// |---|---|---|
+/// | `weight` | 1000 | ≥ 0; 0 is no vote (log-probability units per unit of vote) |
+/// | `fallback_bias_percent` | 20 | 0–100 |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ArticleVote {
+    /// Log-probability units per unit of vote share (the vote lies in 0–1).
+    pub weight: u32,
+    /// Share added to the fallback theme's vote, in hundredths.
+    pub fallback_bias_percent: u32,
+}
+
+impl ArticleVote {
+    /// A vote with this weight and fallback bias (in hundredths).
+    #[must_use]
+    pub fn new(weight: u32, fallback_bias_percent: u32) -> Self {
+        Self { weight, fallback_bias_percent }
+    }
+
+    /// The weight as a float.
+    #[must_use]
+    pub fn weight(&self) -> f64 {
+        f64::from(self.weight)
+    }
+
+    /// The fallback bias as a share (0.2 for 20).
+    #[must_use]
+    pub fn fallback_bias(&self) -> f64 {
+        f64::from(self.fallback_bias_percent) / 100.0
+    }
+}
+
+impl Default for ArticleVote {
+    fn default() -> Self {
+        Self { weight: 1000, fallback_bias_percent: 20 }
     }
 }
 
@@ -170,6 +234,8 @@ impl Default for FeatureSettings {
             // unweighted article vectors, so a weighted lead would make calibrated articles
             // over-confident (field articles: 46.7 % of errors at ≥ 0.99 with 6, 0 % with 1).
             lead_weight: 1,
+            // On for new models: chosen by 5-fold CV on data/train (bench/MODEL.md).
+            article_vote: Some(ArticleVote::default()),
         }
     }
 }

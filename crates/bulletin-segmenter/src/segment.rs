@@ -436,6 +436,11 @@ impl Pipeline {
             put(b"lead weight");
             put(&s.features.lead_weight.to_le_bytes());
         }
+        if let Some(vote) = s.features.article_vote {
+            put(b"article vote");
+            put(&vote.weight.to_le_bytes());
+            put(&vote.fallback_bias_percent.to_le_bytes());
+        }
         put(DOMAIN_LEXICON.as_bytes());
         put(&(self.stopword_list.len() as u64).to_le_bytes());
         for w in &self.stopword_list {
@@ -659,6 +664,7 @@ mod tests {
         settings.features.min_token_chars = 2;
         settings.features.title_weight = 1;
         settings.features.lead_weight = 1;
+        settings.features.article_vote = None;
         settings.clean = bulletin_core::CleanSettings::off();
         settings
     }
@@ -766,6 +772,8 @@ mod tests {
             changed(|s| s.features.min_token_chars = 1),
             changed(|s| s.features.title_weight = 2),
             changed(|s| s.features.lead_weight = 3),
+            changed(|s| s.features.article_vote = Some(bulletin_core::ArticleVote::default())),
+            changed(|s| s.features.article_vote = Some(bulletin_core::ArticleVote::new(1000, 30))),
             changed(|s| s.clean.web_boilerplate = true),
             changed(|s| s.segment.hmm = false),
             changed(|s| s.normalize.lowercase_ascii = false),
@@ -804,7 +812,7 @@ mod tests {
     fn fingerprint_encoding_knows_every_setting() {
         // If bulletin-core adds a setting, this fails: add the field to `compute_fingerprint`, then
         // update the snapshot.
-        expect!["PipelineSettings { normalize: { fullwidth_to_halfwidth: , unify_punctuation: , traditional_to_simplified: , lowercase_ascii: }, segment: { hmm: , domain_lexicon: , user_lexicon: [] }, stopwords: { builtin: , extra: [], keep: [] }, features: { word_unigrams: , word_bigrams: , char_bigrams: , number_classes: , min_token_chars: , title_weight: , lead_weight: }, clean: { web_boilerplate: } }"]
+        expect!["PipelineSettings { normalize: { fullwidth_to_halfwidth: , unify_punctuation: , traditional_to_simplified: , lowercase_ascii: }, segment: { hmm: , domain_lexicon: , user_lexicon: [] }, stopwords: { builtin: , extra: [], keep: [] }, features: { word_unigrams: , word_bigrams: , char_bigrams: , number_classes: , min_token_chars: , title_weight: , lead_weight: , article_vote: { weight: , fallback_bias_percent: }) }, clean: { web_boilerplate: } }"]
             .assert_eq(&shape(&format!("{:?}", PipelineSettings::default())));
     }
 
@@ -833,14 +841,18 @@ mod tests {
         let mut json: serde_json::Value = serde_json::to_value(PipelineSettings::default()).unwrap();
         json.as_object_mut().unwrap().remove("clean");
         json["features"].as_object_mut().unwrap().remove("lead_weight");
+        json["features"].as_object_mut().unwrap().remove("article_vote");
         let old: PipelineSettings = serde_json::from_value(json).unwrap();
         assert!(!old.clean.web_boilerplate);
         assert_eq!(old.features.lead_weight, 1);
+        assert_eq!(old.features.article_vote, None);
+        assert!(PipelineSettings::default().features.article_vote.is_some(), "new models vote");
         assert!(PipelineSettings::default().clean.web_boilerplate, "new models clean");
         // And their fingerprint is what it was: settings off hash nothing new.
         let mut off = words_only();
         off.clean = bulletin_core::CleanSettings::off();
         off.features.lead_weight = FeatureSettings::no_lead_weight();
+        off.features.article_vote = FeatureSettings::no_article_vote();
         assert_eq!(Pipeline::new(&off).unwrap().fingerprint(), DEFAULT.fingerprint());
     }
 

@@ -95,7 +95,7 @@ pub fn run(config: &CalibrateConfig) -> Result<ExitCode> {
     let pieces: Vec<Piece> = inputs
         .par_iter()
         .map(|(title, text, shape, truth)| {
-            let (log_proba, length) = tagger.uncalibrated(title, text);
+            let (log_proba, length) = tagger.uncalibrated_as(title, text, *shape);
             Piece { shape: *shape, scored: Scored::new(log_proba, length, *truth) }
         })
         .collect();

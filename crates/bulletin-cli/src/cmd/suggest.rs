@@ -190,7 +190,7 @@ pub fn run(config: &SuggestConfig) -> Result<ExitCode> {
                 Some(p) => ("", a.paragraphs[p].1.clone(), PieceShape::Passage),
                 None => (a.title.as_str(), a.text(false), if a.paragraphs.len() > 1 { PieceShape::Article } else { PieceShape::Passage }),
             };
-            let (mut log_proba, length) = tagger.uncalibrated(title, &text);
+            let (mut log_proba, length) = tagger.uncalibrated_as(title, &text, shape);
             if let Some(c) = calibration {
                 c.map(shape).apply(&mut log_proba, length);
             }
