@@ -100,6 +100,23 @@ impl TemperatureMap {
         (self.c0 + offset + self.c1 * (1.0 + length as f64).ln()).exp()
     }
 
+    /// What makes the map unusable for a taxonomy of `themes` themes, if anything: a coefficient
+    /// outside the range the fit searches (which keeps `β` finite and positive), or offsets that
+    /// are not one per theme. A model file is checked with it when it is read, so a damaged or
+    /// hand-made file cannot turn scores into NaN.
+    #[must_use]
+    pub fn defect(&self, themes: usize) -> Option<String> {
+        let within = |v: f64, (lo, hi): (f64, f64)| (lo..=hi).contains(&v);
+        if !within(self.c0, C0_RANGE) || !within(self.c1, C1_RANGE) {
+            return Some(format!("coefficients ({}, {}) outside the fitted ranges", self.c0, self.c1));
+        }
+        if let Some(bad) = self.theme_offsets.iter().find(|&&o| !within(o, OFFSET_RANGE)) {
+            return Some(format!("a theme offset is {bad}"));
+        }
+        (!self.theme_offsets.is_empty() && self.theme_offsets.len() != themes)
+            .then(|| format!("{} theme offsets for {themes} themes", self.theme_offsets.len()))
+    }
+
     /// Calibrates normalised log-probabilities in place (they stay normalised log-probabilities).
     pub fn apply(&self, log_proba: &mut Vec<f64>, length: u64) {
         if *self == Self::IDENTITY {
@@ -765,6 +782,19 @@ mod tests {
         let mut l = scored[0].log_proba.clone();
         length_only.apply(&mut l, 80);
         assert!((l[0].exp() - 0.95).abs() > 0.05, "{}", l[0].exp());
+    }
+
+    #[test]
+    fn maps_outside_the_fitted_ranges_are_defects() {
+        let map = |c0: f64, c1: f64, offsets: Vec<f64>| TemperatureMap { c0, c1, theme_offsets: offsets };
+        assert_eq!(map(1.0, -0.5, vec![0.1; 5]).defect(5), None);
+        assert_eq!(TemperatureMap::IDENTITY.defect(5), None);
+        for bad in
+            [map(f64::NAN, 0.0, vec![]), map(1e300, 0.0, vec![]), map(0.0, f64::INFINITY, vec![]), map(0.0, 0.0, vec![0.0, f64::NAN])]
+        {
+            assert!(bad.defect(2).is_some(), "{bad:?}");
+        }
+        assert_eq!(map(0.0, 0.0, vec![0.0; 3]).defect(5).as_deref(), Some("3 theme offsets for 5 themes"));
     }
 
     #[test]

@@ -183,6 +183,11 @@ impl Decoded {
         if !wire.records.is_valid() {
             return Err(ClassifierError::Payload { reason: "record digest is not a sorted set of at most 4096 hashes".into() });
         }
+        if let CalibrationState::Calibrated(c) = &wire.calibration {
+            if let Some(reason) = [&c.article, &c.passage].into_iter().find_map(|map| map.defect(taxonomy.len())) {
+                return Err(ClassifierError::Payload { reason: format!("calibration map: {reason}") });
+            }
+        }
         let vocab = Vocabulary::from_words(wire.vocab.into_iter().map(String::into_boxed_str).collect());
         let mut model = Model {
             taxonomy,

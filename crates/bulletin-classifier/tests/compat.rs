@@ -134,3 +134,16 @@ fn format_v2_fixture_still_loads_with_its_calibration_and_predicts_the_same() {
 fn format_v3_fixture_still_loads_with_its_theme_offsets_and_predicts_the_same() {
     check_calibrated_fixture(3);
 }
+
+#[test]
+fn a_model_file_whose_calibration_map_is_not_finite_is_refused_when_read() {
+    let mut trainer = Trainer::new(TrainConfig::default(), &Registry::default()).unwrap();
+    trainer.add_records(&calibrated_corpus()).unwrap();
+    let mut model = trainer.finish().unwrap();
+    let mut calibration = model.calibration().expect("calibrated").clone();
+    assert!(Tagger::from_bytes(&model.to_bytes().unwrap()).is_ok());
+    calibration.passage.theme_offsets[1] = f64::NAN;
+    model.set_calibration(bulletin_classifier::calibration::CalibrationState::Calibrated(calibration));
+    let error = Tagger::from_bytes(&model.to_bytes().unwrap()).unwrap_err();
+    assert!(error.to_string().contains("calibration map: a theme offset is NaN"), "{error}");
+}
