@@ -157,6 +157,18 @@ struct WireTaxonomy {
     themes: Vec<[String; 4]>,
 }
 
+/// Decodes a model payload that must be the whole value: bytes left after it (a newer layout in
+/// an older version's envelope, or garbage appended before the checksum was recomputed) are
+/// refused rather than ignored.
+fn whole<'a, T: Deserialize<'a>>(payload: &'a [u8]) -> Result<T, ClassifierError> {
+    let (value, rest) = postcard::take_from_bytes(payload).map_err(|e| ClassifierError::Payload { reason: e.to_string() })?;
+    if rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(ClassifierError::Payload { reason: format!("{} bytes after the end of the model", rest.len()) })
+    }
+}
+
 /// A decoded model payload whose plugin is not restored yet (see [`Model::decode`]).
 pub(crate) struct Decoded {
     wire: WireV2,
@@ -475,11 +487,10 @@ impl Model {
     /// the text pipeline on another thread meanwhile.
     pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ClassifierError> {
         let opened = envelope::open(bytes)?;
-        let payload = |e: postcard::Error| ClassifierError::Payload { reason: e.to_string() };
         let wire: WireV2 = match opened.version {
-            1 => postcard::from_bytes::<WireV1>(opened.payload).map_err(payload)?.into(),
-            2 => postcard::from_bytes(opened.payload).map_err(payload)?,
-            _ => postcard::from_bytes::<WireV3>(opened.payload).map_err(payload)?.into(),
+            1 => whole::<WireV1>(opened.payload)?.into(),
+            2 => whole(opened.payload)?,
+            _ => whole::<WireV3>(opened.payload)?.into(),
         };
         let settings: PipelineSettings = serde_json::from_str(&wire.settings_json)
             .map_err(|e| ClassifierError::Payload { reason: format!("pipeline settings: {e}") })?;

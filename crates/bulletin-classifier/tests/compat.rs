@@ -147,3 +147,20 @@ fn a_model_file_whose_calibration_map_is_not_finite_is_refused_when_read() {
     let error = Tagger::from_bytes(&model.to_bytes().unwrap()).unwrap_err();
     assert!(error.to_string().contains("calibration map: a theme offset is NaN"), "{error}");
 }
+
+#[test]
+fn a_model_payload_with_bytes_after_its_end_is_refused() {
+    let bytes = std::fs::read(fixture("format-v3.bin")).unwrap();
+    let header = bulletin_core::envelope::HEADER_LEN;
+    assert!(Tagger::from_bytes(&bytes).is_ok());
+    // Garbage appended to the payload, with the checksum and length recomputed.
+    let mut payload = bytes[header..].to_vec();
+    payload.extend_from_slice(b"\x00garbage");
+    let error = Tagger::from_bytes(&bulletin_core::envelope::seal(&payload)).unwrap_err();
+    assert!(error.to_string().contains("8 bytes after the end of the model"), "{error}");
+    // A format-3 payload stamped as format 2 would lose its theme offsets without a word.
+    let mut as_v2 = bytes.clone();
+    as_v2[4..8].copy_from_slice(&2u32.to_le_bytes());
+    let error = Tagger::from_bytes(&as_v2).unwrap_err();
+    assert!(error.to_string().contains("bytes after the end of the model"), "{error}");
+}
