@@ -156,7 +156,12 @@ impl TemperatureMap {
         if scored.is_empty() {
             return Self::IDENTITY;
         }
-        let points: Vec<Point> = scored.iter().map(Point::new).collect();
+        // A piece whose true theme has probability 0 (a theme without training records) is
+        // wrong at every temperature: it has no likelihood to maximise.
+        let points: Vec<Point> = scored.iter().filter(|s| s.log_proba[s.truth].is_finite()).map(Point::new).collect();
+        if points.is_empty() {
+            return Self::IDENTITY;
+        }
         let c0 = golden(C0_RANGE.0, C0_RANGE.1, |c0| nll(&points, &[c0, 0.0]));
         if form == Form::Constant {
             return Self { c0, c1: 0.0, theme_offsets: Vec::new() };
@@ -205,6 +210,10 @@ impl Point {
         let (mut z, mut first, mut second) = (0.0, 0.0, 0.0);
         for &d in &self.relative {
             let w = (beta * (d - self.max)).exp();
+            if w == 0.0 {
+                // Nothing to add, and `0 · d` is NaN for a theme that cannot win (d = -inf).
+                continue;
+            }
             z += w;
             first += w * d;
             second += w * d * d;
@@ -782,6 +791,33 @@ mod tests {
         let mut l = scored[0].log_proba.clone();
         length_only.apply(&mut l, 80);
         assert!((l[0].exp() - 0.95).abs() > 0.05, "{}", l[0].exp());
+    }
+
+    #[test]
+    fn a_theme_that_can_never_win_does_not_stop_the_fit() {
+        // A theme without training records has probability 0: log-probability -inf. It must
+        // weigh nothing, as if it were not there, instead of making the Newton steps NaN.
+        let base: Vec<Scored> = (0..1000u64)
+            .map(|i| {
+                let top = usize::from(i % 2 == 1);
+                let wrong = if top == 0 { (i / 2) % 20 == 0 } else { (i / 2) % 10 < 3 };
+                let mut raw = vec![-40.0, -40.0];
+                raw[top] = 0.0;
+                let truth = if wrong { 1 - top } else { top };
+                Scored::new(normalize_log(raw), 10 + i % 90, truth)
+            })
+            .collect();
+        let with_dead: Vec<Scored> =
+            base.iter().map(|s| Scored::new(s.log_proba.iter().copied().chain([f64::NEG_INFINITY]).collect(), s.length, s.truth)).collect();
+        let (alive, dead) = (TemperatureMap::fit(&base), TemperatureMap::fit(&with_dead));
+        assert!(alive.c1.abs() > 1e-3 && alive.theme_offsets[0].abs() > 1e-3, "{alive:?}");
+        assert!((alive.c0 - dead.c0).abs() < 1e-6 && (alive.c1 - dead.c1).abs() < 1e-6, "{alive:?} vs {dead:?}");
+        assert!((alive.theme_offsets[0] - dead.theme_offsets[0]).abs() < 1e-6, "{alive:?} vs {dead:?}");
+        assert!(dead.theme_offsets[2].abs() < 1e-12, "{dead:?}");
+        // Held-out pieces labelled with that theme are wrong at any temperature: left out.
+        let mut labelled_dead = with_dead.clone();
+        labelled_dead.extend(with_dead.iter().take(5).map(|s| Scored::new(s.log_proba.clone(), s.length, 2)));
+        assert_eq!(TemperatureMap::fit(&labelled_dead), dead);
     }
 
     #[test]
