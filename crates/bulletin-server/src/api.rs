@@ -66,12 +66,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": self.message });
         let mut response = (self.status, json_headers(), body.to_string()).into_response();
-        if self.status == StatusCode::PAYLOAD_TOO_LARGE {
-            // The rest of the body was never read, so the connection cannot carry another
-            // request: say so, or a client that keeps it would send its next request into a
-            // socket the server is closing.
-            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-        }
+        // An error may be answered before the request's body is read (413 stops reading it;
+        // 401, 403 and 415 never start), and hyper then closes the connection: say so, or a
+        // client that keeps it would send its next request into a socket the server is closing.
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
         response
     }
 }

@@ -215,6 +215,23 @@ async fn classify_errors_are_json_4xx_with_the_command_line_message() {
     // The unread rest of the body leaves the connection unusable: the answer closes it.
     let too_large = router.clone().oneshot(classify_req("/api/classify", vec![b'a'; (64 << 10) + 1])).await.unwrap();
     assert_eq!(too_large.headers().get("connection").map(axum::http::HeaderValue::as_bytes), Some(&b"close"[..]));
+    // So does an error answered before the body is read at all: a wrong media type, a wrong token.
+    let unread = [
+        req("POST", "/api/corrections").header("content-type", "application/xml").body(Body::from(vec![b'a'; 60 << 10])).unwrap(),
+        Request::builder()
+            .method("POST")
+            .uri("/api/classify")
+            .header("host", HOST)
+            .header("x-bulletin-token", "0123456789abcdef0123456789abcdee")
+            .header("content-type", "text/plain")
+            .body(Body::from(vec![b'a'; 60 << 10]))
+            .unwrap(),
+    ];
+    for request in unread {
+        let answer = router.clone().oneshot(request).await.unwrap();
+        assert!(answer.status().is_client_error(), "{}", answer.status());
+        assert_eq!(answer.headers().get("connection").map(axum::http::HeaderValue::as_bytes), Some(&b"close"[..]), "{}", answer.status());
+    }
     let (status, body) = send(&router, req("GET", "/api/classify").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(body["error"].is_string());
