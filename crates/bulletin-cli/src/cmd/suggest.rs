@@ -265,7 +265,23 @@ fn borrowed_calibration(model: &Model) -> Result<Option<Calibration>> {
     }
     let default =
         Model::from_bytes(bulletin_classifier::DEFAULT_MODEL, &Registry::default()).context("cannot load the embedded default model")?;
-    Ok(default.calibration().cloned())
+    Ok(default.calibration().map(|c| for_taxonomy(c, default.taxonomy(), model.taxonomy())))
+}
+
+/// A calibration borrowed from a model of taxonomy `from` for one of taxonomy `to`: the theme
+/// offsets go by theme id (0 for a theme `from` lacks), not by position, which in another
+/// taxonomy names another theme.
+fn for_taxonomy(calibration: &Calibration, from: &Taxonomy, to: &Taxonomy) -> Calibration {
+    let mut borrowed = calibration.clone();
+    for map in [&mut borrowed.article, &mut borrowed.passage] {
+        if map.theme_offsets.is_empty() {
+            continue;
+        }
+        let by_id =
+            |id: &str| from.themes().iter().position(|t| t.id() == id).and_then(|i| map.theme_offsets.get(i)).copied().unwrap_or(0.0);
+        map.theme_offsets = to.themes().iter().map(|t| by_id(t.id())).collect();
+    }
+    borrowed
 }
 
 /// The draft record of a chosen unit, with the model's guesses as labels.
@@ -310,5 +326,27 @@ fn draft<'a>(tagger: &'a Tagger, pool: &'a Collect, unit: &Unit, pick: &Pick, ca
         paragraph_labels,
         source: &pool.sources[a.source],
         suggested: Suggested { score: (pick.score * 1e4).round() / 1e4, reason },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn borrowed_theme_offsets_follow_the_theme_ids() {
+        let default = Model::from_bytes(bulletin_classifier::DEFAULT_MODEL, &Registry::default()).unwrap();
+        let (calibration, from) = (default.calibration().unwrap(), default.taxonomy());
+        let offsets = &calibration.passage.theme_offsets;
+        assert_eq!(offsets.len(), from.themes().len());
+        let toml = "name = \"t\"\nversion = 1\n\n[[theme]]\nid = \"money\"\nname_zh = \"钱\"\nname_en = \"Money\"\ndefinition = \"d\"\n\n\
+                    [[theme]]\nid = \"other\"\nname_zh = \"其他\"\nname_en = \"Other\"\ndefinition = \"d\"\n";
+        let to = Taxonomy::from_toml(toml).unwrap();
+        let other = from.themes().iter().position(|t| t.id() == "other").unwrap();
+        let borrowed = for_taxonomy(calibration, from, &to);
+        assert_eq!(borrowed.passage.theme_offsets, vec![0.0, offsets[other]]);
+        assert_eq!(borrowed.article.theme_offsets.len(), 2);
+        assert_eq!((borrowed.passage.c0, borrowed.passage.c1), (calibration.passage.c0, calibration.passage.c1));
+        assert_eq!(for_taxonomy(calibration, from, from), *calibration);
     }
 }
