@@ -452,7 +452,8 @@ impl Calibration {
 pub enum Uncalibrated {
     /// A version-1 model file, from before calibration existed.
     LegacyFormat,
-    /// Training asked for none (`--calibration none`).
+    /// Turned off: trained with `--calibration none`, or the maps removed by
+    /// `bulletin calibrate --none`.
     Disabled,
     /// A theme had too few training records to fit a map on out-of-fold scores.
     TooFewExamples {
@@ -474,7 +475,7 @@ impl std::fmt::Display for Uncalibrated {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::LegacyFormat => write!(f, "a version-1 model file, from before calibration"),
-            Self::Disabled => write!(f, "trained with --calibration none"),
+            Self::Disabled => write!(f, "turned off by `train --calibration none` or `calibrate --none`"),
             Self::TooFewExamples { theme, records } => {
                 write!(f, "theme `{theme}` has only {records} training records (calibration needs about {MIN_RECORDS_PER_THEME})")
             }

@@ -468,6 +468,9 @@ fn assert_same_counts(a: &Path, b: &Path) {
         let plain = dir.path().join("plain.bin");
         let (code, _, err) = run(&["calibrate", "--model", s(m), "--none", "--out", s(&plain)]);
         assert_eq!(code, 0, "{err}");
+        let (code, out, err) = run(&["inspect", s(&plain)]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("calibration:       none (turned off by `train --calibration none` or `calibrate --none`)"), "{out}");
         let (code, out, err) = run(&["classify", "--format", "jsonl", "--model", s(&plain), s(&root().join("data/samples/page-1.txt"))]);
         assert_eq!(code, 0, "{err}");
         out
