@@ -763,20 +763,27 @@ mod tests {
         (0..300).map(|i| Scored::new(normalize_log(vec![0.0, -0.2, -0.3]), 100, usize::from(i % 50 == 0))).collect()
     }
 
+    /// 1,000 pieces, half with top theme 0 (right 95 % of the time), half with top theme 1
+    /// (right 70 %; a wrong piece's truth is the other one): `raw` log-probabilities with the
+    /// top theme's set to 0, and the length of piece `i` from `length`.
+    fn surer_when_top_is_zero(raw: &[f64], length: impl Fn(u64) -> u64) -> Vec<Scored> {
+        (0..1000u64)
+            .map(|i| {
+                let top = usize::from(i % 2 == 1);
+                let wrong = if top == 0 { (i / 2) % 20 == 0 } else { (i / 2) % 10 < 3 };
+                let mut raw = raw.to_vec();
+                raw[top] = 0.0;
+                let truth = if wrong { 1 - top } else { top };
+                Scored::new(normalize_log(raw), length(i), truth)
+            })
+            .collect()
+    }
+
     #[test]
     fn theme_offsets_learn_that_one_top_theme_is_surer_than_another() {
         // Same length, same raw margin: answers whose top theme is 0 are right 95 % of the time,
         // answers whose top theme is 1 only 70 %.
-        let scored: Vec<Scored> = (0..1000u64)
-            .map(|i| {
-                let top = usize::from(i % 2 == 1);
-                let wrong = if top == 0 { (i / 2) % 20 == 0 } else { (i / 2) % 10 < 3 };
-                let mut raw = vec![-40.0, -40.0, -41.0];
-                raw[top] = 0.0;
-                let truth = if wrong { 1 - top } else { top };
-                Scored::new(normalize_log(raw), 80, truth)
-            })
-            .collect();
+        let scored = surer_when_top_is_zero(&[-40.0, -40.0, -41.0], |_| 80);
         let map = TemperatureMap::fit(&scored);
         assert!(map.theme_offsets[0] > map.theme_offsets[1], "{map:?}");
         for (top, accuracy) in [(0, 0.95), (1, 0.70)] {
@@ -798,16 +805,7 @@ mod tests {
     fn a_theme_that_can_never_win_does_not_stop_the_fit() {
         // A theme without training records has probability 0: log-probability -inf. It must
         // weigh nothing, as if it were not there, instead of making the Newton steps NaN.
-        let base: Vec<Scored> = (0..1000u64)
-            .map(|i| {
-                let top = usize::from(i % 2 == 1);
-                let wrong = if top == 0 { (i / 2) % 20 == 0 } else { (i / 2) % 10 < 3 };
-                let mut raw = vec![-40.0, -40.0];
-                raw[top] = 0.0;
-                let truth = if wrong { 1 - top } else { top };
-                Scored::new(normalize_log(raw), 10 + i % 90, truth)
-            })
-            .collect();
+        let base = surer_when_top_is_zero(&[-40.0, -40.0], |i| 10 + i % 90);
         let with_dead: Vec<Scored> =
             base.iter().map(|s| Scored::new(s.log_proba.iter().copied().chain([f64::NEG_INFINITY]).collect(), s.length, s.truth)).collect();
         let (alive, dead) = (TemperatureMap::fit(&base), TemperatureMap::fit(&with_dead));

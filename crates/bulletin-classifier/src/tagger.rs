@@ -357,21 +357,21 @@ impl Tagger {
     /// `classify` splits them as passages), so with a vote in the model its score stays the sum
     /// and goes through the passage map ([`Tagger::article_map`]).
     fn article_vote(&self, text: &str) -> Option<ArticleVote> {
-        self.pipeline.settings().features.article_vote.filter(|v| v.weight > 0 && PieceShape::of_text(text) == PieceShape::Article)
+        self.pipeline.settings().features.active_vote().filter(|_| PieceShape::of_text(text) == PieceShape::Article)
     }
 
     /// The calibration map for an article with this text: the article map, except for an article
     /// of one line in a model with a vote, whose summed score the article map (fitted on voted
     /// scores) would flatten; models without a vote keep the article map for every article.
     fn article_map(&self, text: &str) -> PieceShape {
-        let voting = self.pipeline.settings().features.article_vote.is_some_and(|v| v.weight > 0);
+        let voting = self.pipeline.settings().features.active_vote().is_some();
         if voting && PieceShape::of_text(text) == PieceShape::Passage { PieceShape::Passage } else { PieceShape::Article }
     }
 
     /// An article's normalised log-probabilities with its pieces' vote added (unchanged when the
     /// model has no vote or no piece voted).
     fn voted(&self, log_proba: Vec<f64>, vote: &Vote) -> Vec<f64> {
-        match self.pipeline.settings().features.article_vote.filter(|v| v.weight > 0) {
+        match self.pipeline.settings().features.active_vote() {
             Some(v) => vote.apply(log_proba, v, self.model.taxonomy().fallback()),
             None => log_proba,
         }

@@ -683,7 +683,7 @@ impl Trainer {
                     shape,
                     article: s.article.as_ref().map(|a| {
                         let scored = score(&a.0, s.labels[0]);
-                        match self.config.settings.features.article_vote.filter(|v| v.weight > 0 && shape == PieceShape::Article) {
+                        match self.config.settings.features.active_vote().filter(|_| shape == PieceShape::Article) {
                             Some(v) => voted(plugin.as_ref(), s, &a.0, scored, v, self.config.taxonomy.fallback()),
                             None => scored,
                         }

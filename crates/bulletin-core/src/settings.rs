@@ -166,6 +166,12 @@ impl FeatureSettings {
     pub fn no_article_vote() -> Option<ArticleVote> {
         None
     }
+
+    /// The article vote when it is on: set, with a weight above 0.
+    #[must_use]
+    pub fn active_vote(&self) -> Option<ArticleVote> {
+        self.article_vote.filter(|v| v.weight > 0)
+    }
 }
 
 /// The paragraph vote of an article's score.

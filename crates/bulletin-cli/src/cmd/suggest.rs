@@ -277,8 +277,7 @@ fn for_taxonomy(calibration: &Calibration, from: &Taxonomy, to: &Taxonomy) -> Ca
         if map.theme_offsets.is_empty() {
             continue;
         }
-        let by_id =
-            |id: &str| from.themes().iter().position(|t| t.id() == id).and_then(|i| map.theme_offsets.get(i)).copied().unwrap_or(0.0);
+        let by_id = |id: &str| from.index_of(id).and_then(|i| map.theme_offsets.get(i)).copied().unwrap_or(0.0);
         map.theme_offsets = to.themes().iter().map(|t| by_id(t.id())).collect();
     }
     borrowed
