@@ -12,11 +12,14 @@
 //! `number_classes`, `clean` (web boilerplate), and `calibration=none`. `tf=`, `lead=`, `lnorm=`,
 //! `agg=`, `soft=`, `pvote=` (with `clip=`, `pw=`, `tw=`, `pcal=`, `obias=`, `skip0=`, `heads=`)
 //! try scoring rules before they are built into the tagger (see [`Experiment`]); `artex=` and `multi=` change what an article's training
-//! example counts ([`training_records`]); `folds=batch` keeps writing batches whole. Each run
+//! example counts ([`training_records`]); `folds=batch` keeps writing batches whole;
+//! `subclass=` (with `pt=`, `sel=`, `emit=`, `seed=`, `mix=`) scores each theme as a mixture of
+//! multinomials over sub-classes, on a multinomial rebuilt from counts ([`subclass`]). Each run
 //! also prints the articles' calibration (ECE, AUROC, errors at ≥ 0.99). `--holdout FILE spec…`
 //! trains on the whole corpus and scores held-out articles.
 
 mod common;
+mod subclass;
 
 use std::path::Path;
 
@@ -344,7 +347,7 @@ fn config(words: &[&str]) -> Result<TrainConfig, Box<dyn std::error::Error>> {
             "clean" => settings.clean.web_boilerplate = v == "true",
             "calibration" => config.calibration = if v == "none" { CalibrationMode::None } else { CalibrationMode::Auto },
             "tf" | "agg" | "lead" | "lnorm" | "artex" | "multi" | "soft" | "pvote" | "clip" | "pw" | "tw" | "pcal" | "folds" | "obias"
-            | "skip0" | "heads" => {}
+            | "skip0" | "heads" | "subclass" | "pt" | "sel" | "emit" | "seed" | "mix" => {}
             _ => {
                 params.insert(k.to_owned(), v.to_owned());
             }
@@ -438,12 +441,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         return Ok(());
     }
+    // `subclass=` runs share one featurisation of the corpus (the pipeline of the first of them).
+    let mut featurised = None;
+    let mut one = |words: &[&str], verbose: bool| -> Result<(), Box<dyn std::error::Error>> {
+        if !words.iter().any(|w| w.starts_with("subclass=")) {
+            return run(&records, words, verbose);
+        }
+        if featurised.is_none() {
+            featurised = Some(subclass::featurise(&records, &config(words)?.settings)?);
+        }
+        let (docs, nf) = featurised.as_ref().ok_or("featurised above")?;
+        subclass::run(&records, docs, *nf, words, verbose);
+        Ok(())
+    };
     if args.get(1).is_some_and(|a| a == "--grid") {
         for spec in &args[2..] {
-            run(&records, &spec.split_whitespace().collect::<Vec<_>>(), false)?;
+            one(&spec.split_whitespace().collect::<Vec<_>>(), false)?;
         }
         return Ok(());
     }
     let words: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
-    run(&records, &words, true)
+    one(&words, true)
 }
