@@ -83,10 +83,22 @@ struct Experiment {
     skip0: bool,
     /// `heads=true`: section headings vote too.
     heads: bool,
+    /// `ttb=q`: between an article's two best themes, the title decides when it gives the
+    /// runner-up a probability of at least q and more than the leader's.
+    ttb: Option<f64>,
+    /// `ftp=q`: between an article's two best themes, the first piece (title, then lines) that
+    /// gives one of them a probability of at least q decides.
+    ftp: Option<f64>,
+    /// `vlead=k`: the first line's weight in `pvote` multiplied by k.
+    vlead: Option<f64>,
+    /// `decay=γ`: the weight in `pvote` of the line at position i (0 = first) multiplied by γ^i.
+    decay: Option<f64>,
+    /// `ftpt=false`: `ftp` starts at the first line, not the title.
+    ftp_title: bool,
 }
 
 fn experiment(words: &[&str]) -> Experiment {
-    let mut e = Experiment::default();
+    let mut e = Experiment { ftp_title: true, ..Experiment::default() };
     for kv in words {
         match kv.split_once('=') {
             Some(("tf", "log")) => e.tf = Some(f64::ln_1p),
@@ -105,6 +117,11 @@ fn experiment(words: &[&str]) -> Experiment {
             Some(("obias", v)) => e.obias = v.parse().ok(),
             Some(("skip0", v)) => e.skip0 = v == "true",
             Some(("heads", v)) => e.heads = v == "true",
+            Some(("ttb", v)) => e.ttb = v.parse().ok(),
+            Some(("ftp", v)) => e.ftp = v.parse().ok(),
+            Some(("vlead", v)) => e.vlead = v.parse().ok(),
+            Some(("decay", v)) => e.decay = v.parse().ok(),
+            Some(("ftpt", v)) => e.ftp_title = v == "true",
             _ => {}
         }
     }
@@ -144,10 +161,18 @@ fn jll(tagger: &Tagger, title: &str, text: &str, tf: fn(f64) -> f64, lnorm: Opti
     jll
 }
 
+/// Normalised log-probabilities (log-sum-exp 0).
+fn normalize(j: Vec<f64>) -> Vec<f64> {
+    let m = j.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let z = m + j.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+    j.into_iter().map(|v| v - z).collect()
+}
+
 /// The theme of a piece under the experiment.
 fn theme(tagger: &Tagger, title: &str, text: &str, article: bool, e: Experiment) -> usize {
     let shape = if article { PieceShape::Article } else { PieceShape::Passage };
     let p = tagger.predict(title, text, shape, TagOptions::default());
+    let mut final_scores = p.scores.clone();
     let mut theme = match (e.tf, e.lead.or(e.lnorm.map(|_| 0.0))) {
         (None, None) => p.theme,
         (tf, lead) => {
@@ -185,7 +210,9 @@ fn theme(tagger: &Tagger, title: &str, text: &str, article: bool, e: Experiment)
                 1 => 1.0,
                 2 => c.sqrt(),
                 _ => c,
-            } * if i == 0 { e.tw.unwrap_or(1.0) } else { 1.0 };
+            } * if i == 0 { e.tw.unwrap_or(1.0) } else { 1.0 }
+                * if i == 1 { e.vlead.unwrap_or(1.0) } else { 1.0 }
+                * if i >= 1 { e.decay.unwrap_or(1.0).powi(i32::try_from(i - 1).unwrap_or(i32::MAX)) } else { 1.0 };
             total += w;
             if e.skip0 && jll(tagger, "", p, |n| n, None) == jll(tagger, "", "", |n| n, None) {
                 continue;
@@ -209,6 +236,33 @@ fn theme(tagger: &Tagger, title: &str, text: &str, article: bool, e: Experiment)
             }
         }
         theme = argmax(&score);
+        final_scores.clone_from(&score);
+    }
+    if article {
+        let second =
+            (0..final_scores.len()).filter(|&t| t != theme).max_by(|&a, &b| final_scores[a].total_cmp(&final_scores[b])).unwrap_or(theme);
+        let fb = tagger.model().taxonomy().fallback();
+        let both_themes = theme != fb && second != fb;
+        let piece_p = |piece: &str| normalize(jll(tagger, "", piece, |n| n, None)).into_iter().map(f64::exp).collect::<Vec<f64>>();
+        if let (Some(q), false, true) = (e.ttb, title.is_empty(), both_themes) {
+            let t = piece_p(title);
+            if t[second] >= q && t[second] > t[theme] {
+                theme = second;
+            }
+        }
+        if let (Some(q), true) = (e.ftp, both_themes) {
+            let lines = std::iter::once(if e.ftp_title { title } else { "" }).chain(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("##")));
+            for piece in lines.filter(|p| !p.is_empty()) {
+                let t = piece_p(piece);
+                if t[theme] >= q {
+                    break;
+                }
+                if t[second] >= q {
+                    theme = second;
+                    break;
+                }
+            }
+        }
     }
     let fallback = tagger.model().taxonomy().fallback();
     if let (Some(share), true, true) = (e.agg, article, theme == fallback) {
@@ -347,7 +401,7 @@ fn config(words: &[&str]) -> Result<TrainConfig, Box<dyn std::error::Error>> {
             "clean" => settings.clean.web_boilerplate = v == "true",
             "calibration" => config.calibration = if v == "none" { CalibrationMode::None } else { CalibrationMode::Auto },
             "tf" | "agg" | "lead" | "lnorm" | "artex" | "multi" | "soft" | "pvote" | "clip" | "pw" | "tw" | "pcal" | "folds" | "obias"
-            | "skip0" | "heads" | "subclass" | "pt" | "sel" | "emit" | "seed" | "mix" => {}
+            | "skip0" | "heads" | "subclass" | "pt" | "sel" | "emit" | "seed" | "mix" | "ttb" | "ftp" | "ftpt" | "vlead" | "decay" => {}
             _ => {
                 params.insert(k.to_owned(), v.to_owned());
             }
