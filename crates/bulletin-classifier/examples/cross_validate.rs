@@ -168,6 +168,37 @@ fn normalize(j: Vec<f64>) -> Vec<f64> {
     j.into_iter().map(|v| v - z).collect()
 }
 
+/// `ttb=` and `ftp=`: the title, or the first piece sure of one of them, choosing between an
+/// article's two best themes.
+fn tie_break(tagger: &Tagger, title: &str, text: &str, final_scores: &[f64], mut theme: usize, e: Experiment) -> usize {
+    let second =
+        (0..final_scores.len()).filter(|&t| t != theme).max_by(|&a, &b| final_scores[a].total_cmp(&final_scores[b])).unwrap_or(theme);
+    let fb = tagger.model().taxonomy().fallback();
+    let both_themes = theme != fb && second != fb;
+    let piece_p = |piece: &str| normalize(jll(tagger, "", piece, |n| n, None)).into_iter().map(f64::exp).collect::<Vec<f64>>();
+    if let (Some(q), false, true) = (e.ttb, title.is_empty(), both_themes) {
+        let t = piece_p(title);
+        if t[second] >= q && t[second] > t[theme] {
+            theme = second;
+        }
+    }
+    if let (Some(q), true) = (e.ftp, both_themes) {
+        let lines = std::iter::once(if e.ftp_title { title } else { "" })
+            .chain(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("##")));
+        for piece in lines.filter(|p| !p.is_empty()) {
+            let t = piece_p(piece);
+            if t[theme] >= q {
+                break;
+            }
+            if t[second] >= q {
+                theme = second;
+                break;
+            }
+        }
+    }
+    theme
+}
+
 /// The theme of a piece under the experiment.
 fn theme(tagger: &Tagger, title: &str, text: &str, article: bool, e: Experiment) -> usize {
     let shape = if article { PieceShape::Article } else { PieceShape::Passage };
@@ -239,30 +270,7 @@ fn theme(tagger: &Tagger, title: &str, text: &str, article: bool, e: Experiment)
         final_scores.clone_from(&score);
     }
     if article {
-        let second =
-            (0..final_scores.len()).filter(|&t| t != theme).max_by(|&a, &b| final_scores[a].total_cmp(&final_scores[b])).unwrap_or(theme);
-        let fb = tagger.model().taxonomy().fallback();
-        let both_themes = theme != fb && second != fb;
-        let piece_p = |piece: &str| normalize(jll(tagger, "", piece, |n| n, None)).into_iter().map(f64::exp).collect::<Vec<f64>>();
-        if let (Some(q), false, true) = (e.ttb, title.is_empty(), both_themes) {
-            let t = piece_p(title);
-            if t[second] >= q && t[second] > t[theme] {
-                theme = second;
-            }
-        }
-        if let (Some(q), true) = (e.ftp, both_themes) {
-            let lines = std::iter::once(if e.ftp_title { title } else { "" }).chain(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("##")));
-            for piece in lines.filter(|p| !p.is_empty()) {
-                let t = piece_p(piece);
-                if t[theme] >= q {
-                    break;
-                }
-                if t[second] >= q {
-                    theme = second;
-                    break;
-                }
-            }
-        }
+        theme = tie_break(tagger, title, text, &final_scores, theme, e);
     }
     let fallback = tagger.model().taxonomy().fallback();
     if let (Some(share), true, true) = (e.agg, article, theme == fallback) {
