@@ -986,16 +986,16 @@ mod tests {
         // with a section heading and whose first paragraph is no example (its features reach the
         // article's vector on their own), scored without a vote (whose pieces would differ).
         let title = "开发区项目签约与融资对接";
-        let cases: [(Option<ArticleVote>, &str, [&[&str]; 3]); 2] = [
+        let cases = [
             (
                 Some(ArticleVote::default()),
                 "12个项目集中签约，总投资86亿元。\n银行发放知识产权质押贷款3000万元，财政贴息。\n检查组排查消防隐患。",
-                [&["investment"], &["financing"], &["other"]],
+                vec![vec!["investment"], vec!["financing"], vec!["other"]],
             ),
             (
                 None,
                 "## 签约\n12个项目集中签约，总投资86亿元。\n## 融资\n银行发放知识产权质押贷款3000万元，财政贴息。\n检查组排查消防隐患。",
-                [&[], &["financing"], &["other"]],
+                vec![vec![], vec!["financing"], vec!["other"]],
             ),
         ];
         for (vote, text, paragraph_labels) in cases {
