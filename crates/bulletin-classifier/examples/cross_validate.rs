@@ -15,7 +15,7 @@
 //! example counts ([`training_records`]); `folds=batch` keeps writing batches whole;
 //! `subclass=` (with `pt=`, `sel=`, `emit=`, `seed=`, `mix=`) scores each theme as a mixture of
 //! multinomials over sub-classes, on a multinomial rebuilt from counts ([`subclass`]). Each run
-//! also prints the articles' calibration (ECE, AUROC, errors at ≥ 0.99). `--holdout FILE spec…`
+//! also prints the articles' calibration (ECE, AUROC, share of errors at ≥ 0.99, accuracy at ≥ 0.99). `--holdout FILE spec…`
 //! trains on the whole corpus and scores held-out articles.
 
 mod common;
@@ -463,13 +463,15 @@ fn run(records: &[Record], words: &[&str], verbose: bool) -> Result<(), Box<dyn 
     let ((am, asd), (pm, psd)) = (mean_std(&art), mean_std(&par));
     let r = bulletin_classifier::calibration::Reliability::new(&confidences);
     println!(
-        "{:60} article {am:.4}±{asd:.4} paragraph {pm:.4}±{psd:.4} tags P {:.3} R {:.3} | articles ECE {:.4} AUROC {:.3} errors at ≥ 0.99 {:.1} %",
+        "{:60} article {am:.4}±{asd:.4} paragraph {pm:.4}±{psd:.4} tags P {:.3} R {:.3} | articles ECE {:.4} AUROC {:.3} errors at ≥ 0.99 {:.1} % accuracy at ≥ 0.99 {:.4} ({} articles)",
         words.join(" "),
         tags.precision(),
         tags.recall(),
         r.ece,
         r.auroc,
-        100.0 * r.confident_error_share
+        100.0 * r.confident_error_share,
+        r.confident_accuracy,
+        r.confident_pieces
     );
     Ok(())
 }

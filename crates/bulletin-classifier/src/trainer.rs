@@ -1,6 +1,6 @@
 //! Training: records in, model out, with feature extraction spread over all cores.
 
-use bulletin_core::{ArticleVote, PipelineSettings, Record, Taxonomy};
+use bulletin_core::{ArticleVote, FeatureSettings, PipelineSettings, Record, Taxonomy};
 use bulletin_segmenter::{Feature, Pipeline};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -192,6 +192,10 @@ struct Sampled {
     rest_chars: u32,
     /// Paragraph lines of the record (more than one: an article; else a passage).
     lines: usize,
+    /// The features of the article's lead, as far as `article` holds them (its title and first
+    /// paragraph, the first line that is not a `## ` heading), when the lead weight is above 1;
+    /// else empty. The tagger counts them `lead_weight` times in an article's score.
+    lead: SparseVec,
 }
 
 /// The bottom-[`CALIBRATION_SAMPLE`] records by hash.
@@ -239,6 +243,9 @@ struct RecordInfo {
     /// Characters of the title and of the lines without an example.
     rest_chars: u32,
     lines: usize,
+    /// With a lead weight above 1 and a record the sample may keep: the unit's ids of the
+    /// features of the lead (title and first paragraph) that the article's vector holds.
+    lead: Option<Vec<u32>>,
 }
 
 /// Fewest records per parallel work unit: each unit builds a local vocabulary that is merged into
@@ -308,6 +315,10 @@ impl Trainer {
             full_labels.push((labels, paragraph_labels));
         }
         let calibrating = self.config.calibration == CalibrationMode::Auto;
+        // The lead is kept apart only when the tagger weights it, and only for records the sample
+        // may keep (its cutoff only falls while the batch is sampled, so this is a superset).
+        let leading = calibrating && self.config.settings.features.lead_weight > 1;
+        let sample = &self.sample;
         let pipeline = &self.pipeline;
         // Units look features up in the global vocabulary (read-only while they run) and number
         // only the unseen ones locally, from `base` up: once the vocabulary has warmed up almost
@@ -330,13 +341,15 @@ impl Trainer {
                     let mut article_ids = Vec::new();
                     let mut paragraph_ids = Vec::new();
                     for (i, (r, (primary, para_labels))) in recs.iter().zip(labels).enumerate() {
+                        let hash = record_hash(&r.title, &r.text);
                         let mut info = RecordInfo {
                             record: u * unit + i,
-                            hash: record_hash(&r.title, &r.text),
+                            hash,
                             article: None,
                             paragraphs: Vec::new(),
                             rest_chars: chars(r.title.trim()),
                             lines: r.paragraphs().count(),
+                            lead: None,
                         };
                         let article = primary.filter(|_| granularity != TrainGranularity::Paragraph);
                         let paragraphs = granularity != TrainGranularity::Article && !para_labels.is_empty();
@@ -349,15 +362,22 @@ impl Trainer {
                         // changes none of them). The article comes first, as its slot is reserved here.
                         let slot = out.len();
                         article_ids.clear();
+                        let mut lead = (leading && primary.is_some() && sample.wants(hash)).then(Vec::new);
                         if let Some(theme) = article {
                             info.article = Some(slot);
                             out.push((SparseVec::new(), theme));
                             pipeline.for_each_feature_ref(&r.title, "", |f| article_ids.push(id(f)));
+                            if let Some(lead) = &mut lead {
+                                lead.extend_from_slice(&article_ids);
+                            }
                         }
                         let mut labels = para_labels.iter();
                         let mut paragraph = 0;
                         for (line, is_paragraph) in r.lines() {
                             let theme = if paragraphs && is_paragraph { labels.next().copied().flatten() } else { None };
+                            // The first paragraph: the first line that is not a heading, as the
+                            // tagger's `FirstParagraph` finds it.
+                            let first = is_paragraph && paragraph == 0;
                             if is_paragraph {
                                 paragraph += 1;
                             }
@@ -368,12 +388,19 @@ impl Trainer {
                                     if article.is_some() {
                                         article_ids.extend_from_slice(&paragraph_ids);
                                     }
+                                    if let Some(lead) = lead.as_mut().filter(|_| first) {
+                                        lead.extend_from_slice(&paragraph_ids);
+                                    }
                                     info.paragraphs.push((paragraph - 1, out.len(), chars(line)));
                                     out.push((count_ids(&mut paragraph_ids), theme));
                                 }
                                 None if article.is_some() => {
                                     info.rest_chars = info.rest_chars.saturating_add(chars(line));
+                                    let start = article_ids.len();
                                     pipeline.for_each_feature_ref("", line, |f| article_ids.push(id(f)));
+                                    if let Some(lead) = lead.as_mut().filter(|_| first) {
+                                        lead.extend_from_slice(&article_ids[start..]);
+                                    }
                                 }
                                 None => {}
                             }
@@ -381,6 +408,7 @@ impl Trainer {
                         if article.is_some() {
                             out[slot].0 = count_ids(&mut article_ids);
                         }
+                        info.lead = lead;
                         infos.push(info);
                     }
                     (local, out, infos)
@@ -422,6 +450,15 @@ impl Trainer {
                         None => None,
                     };
                     let batch = records[info.record].batch.as_deref().map(|b| xxhash_rust::xxh3::xxh3_64(b.as_bytes()));
+                    // The lead's ids are numbered like the examples': count them, then renumber
+                    // the unit's new words.
+                    let lead = info.lead.map_or_else(SparseVec::new, |mut ids| {
+                        let mut lead = count_ids(&mut ids);
+                        if !mapping.is_empty() {
+                            remap_new(&mut lead, base, &mapping);
+                        }
+                        lead
+                    });
                     self.sample.push(Sampled {
                         hash: info.hash,
                         batch,
@@ -430,6 +467,7 @@ impl Trainer {
                         paragraphs,
                         rest_chars: info.rest_chars,
                         lines: info.lines,
+                        lead,
                     });
                 }
             }
@@ -675,18 +713,16 @@ impl Trainer {
                 let length = x.iter().map(|&(_, n)| u64::from(n)).sum();
                 Scored::new(plugin.predict_log_proba(x), length, truth)
             };
+            let (features, fallback) = (&self.config.settings.features, self.config.taxonomy.fallback());
             for &i in &members {
                 let s = &sample[i];
-                let shape = if s.lines > 1 { PieceShape::Article } else { PieceShape::Passage };
+                let shape = s.shape();
                 out[i] = Some(OutOfFold {
                     labels: s.labels.clone(),
                     shape,
-                    article: s.article.as_ref().map(|a| {
-                        let scored = score(&a.0, s.labels[0]);
-                        match self.config.settings.features.active_vote().filter(|_| shape == PieceShape::Article) {
-                            Some(v) => voted(plugin.as_ref(), s, &a.0, scored, v, self.config.taxonomy.fallback()),
-                            None => scored,
-                        }
+                    article: s.article.as_ref().map(|a| match shape {
+                        PieceShape::Article => article_scored(plugin.as_ref(), s, &a.0, features, fallback),
+                        PieceShape::Passage => score(&a.0, s.labels[0]),
                     }),
                     paragraphs: s.paragraphs.iter().filter(|p| !p.1.is_empty()).map(|p| (score(&p.0, p.1[0]), p.1.clone(), p.2)).collect(),
                 });
@@ -719,6 +755,35 @@ fn batch_folds(sample: &[Sampled], k: usize) -> Option<Vec<usize>> {
         fold_of.insert(batch, fold);
     }
     Some(sample.iter().map(|s| s.batch.map_or(0, |b| fold_of[&b])).collect())
+}
+
+impl Sampled {
+    /// How the tagger reads the record: an article when it has more than one paragraph line,
+    /// else a passage.
+    fn shape(&self) -> PieceShape {
+        if self.lines > 1 { PieceShape::Article } else { PieceShape::Passage }
+    }
+}
+
+/// The out-of-fold score of an article (a record of [`PieceShape::Article`]) with its vector
+/// `article`, as [`crate::Tagger`] scores it: its lead (title and first paragraph) counted
+/// `lead_weight` times, its length the unweighted number of features, and its pieces' vote
+/// added when the settings have one.
+fn article_scored(plugin: &dyn Classifier, s: &Sampled, article: &SparseVec, features: &FeatureSettings, fallback: usize) -> Scored {
+    let length = article.iter().map(|&(_, n)| u64::from(n)).sum();
+    let weight = features.lead_weight.max(1);
+    let log_proba = if weight > 1 && !s.lead.is_empty() {
+        let extra = s.lead.iter().map(|&(f, n)| (f, n.saturating_mul(weight - 1)));
+        plugin.predict_log_proba(&sum_sparse(article.iter().copied().chain(extra).collect()))
+    } else {
+        plugin.predict_log_proba(article)
+    };
+    let scored = Scored::new(log_proba, length, s.labels[0]);
+    match features.active_vote() {
+        // The vote's pieces are unweighted, as the tagger's: the remainder of the plain vector.
+        Some(v) => voted(plugin, s, article, scored, v, fallback),
+        None => scored,
+    }
 }
 
 /// An out-of-fold article score with its pieces' vote added, as [`crate::Tagger`] adds it: the
@@ -860,7 +925,7 @@ mod tests {
     use super::*;
 
     fn sampled(hash: u64, batch: Option<u64>) -> Sampled {
-        Sampled { hash, batch, labels: vec![0], article: None, paragraphs: Vec::new(), rest_chars: 0, lines: 1 }
+        Sampled { hash, batch, labels: vec![0], article: None, paragraphs: Vec::new(), rest_chars: 0, lines: 1, lead: SparseVec::new() }
     }
 
     #[test]
@@ -879,7 +944,16 @@ mod tests {
         let mut ids = Vec::new();
         let (article, length) = model.vectorize(tagger.pipeline(), title, &text, &mut ids);
         let paragraphs = lines.iter().map(|l| (model.vectorize(tagger.pipeline(), "", l, &mut ids).0, vec![0], chars(l), true)).collect();
-        let s = Sampled { hash: 0, batch: None, labels: vec![0], article: None, paragraphs, rest_chars: chars(title), lines: lines.len() };
+        let s = Sampled {
+            hash: 0,
+            batch: None,
+            labels: vec![0],
+            article: None,
+            paragraphs,
+            rest_chars: chars(title),
+            lines: lines.len(),
+            lead: SparseVec::new(),
+        };
         let plain = Scored::new(model.predict_log_proba(&article), length, 0);
         let oof = voted(model.plugin(), &s, &article, plain.clone(), vote, model.taxonomy().fallback());
         let (scored, scored_length) = tagger.uncalibrated_as(title, &text, PieceShape::Article);
@@ -888,6 +962,73 @@ mod tests {
             assert!((a - b).abs() < 1e-9, "{:?} vs {scored:?}", oof.log_proba);
         }
         assert!(oof.log_proba.iter().zip(&plain.log_proba).any(|(a, b)| (a - b).abs() > 1e-3), "the vote moved nothing");
+    }
+
+    /// A sampled record with its ids renumbered from the trainer's vocabulary `words` to
+    /// the finished model's.
+    fn sampled_in(model: &Model, words: &[Box<str>], s: &Sampled) -> Sampled {
+        let renumber = |x: &SparseVec| {
+            let pairs = x.iter().map(|&(f, n)| (model.vocabulary().get(&words[f as usize]).expect("a trained word"), n)).collect();
+            sum_sparse(pairs)
+        };
+        Sampled {
+            article: s.article.as_ref().map(|(x, learnt)| (renumber(x), *learnt)),
+            paragraphs: s.paragraphs.iter().map(|(x, labels, chars, learnt)| (renumber(x), labels.clone(), *chars, *learnt)).collect(),
+            lead: renumber(&s.lead),
+            ..s.clone()
+        }
+    }
+
+    #[test]
+    fn out_of_fold_articles_carry_the_lead_weight_the_tagger_gives() {
+        // Two articles added to the corpus, as the trainer samples them: one whose lines are all
+        // paragraph examples (so the trainer's vote has the tagger's pieces), and one that opens
+        // with a section heading and whose first paragraph is no example (its features reach the
+        // article's vector on their own), scored without a vote (whose pieces would differ).
+        let title = "开发区项目签约与融资对接";
+        let cases = [
+            (
+                Some(ArticleVote::default()),
+                "12个项目集中签约，总投资86亿元。\n银行发放知识产权质押贷款3000万元，财政贴息。\n检查组排查消防隐患。",
+                vec![vec!["investment"], vec!["financing"], vec!["other"]],
+            ),
+            (
+                None,
+                "## 签约\n12个项目集中签约，总投资86亿元。\n## 融资\n银行发放知识产权质押贷款3000万元，财政贴息。\n检查组排查消防隐患。",
+                vec![vec![], vec!["financing"], vec!["other"]],
+            ),
+        ];
+        for (vote, text, paragraph_labels) in cases {
+            let json = serde_json::json!({"title": title, "text": text, "labels": ["investment"], "paragraph_labels": paragraph_labels});
+            let record = Record::from_json(&json.to_string()).unwrap();
+            let mut config = TrainConfig::default();
+            config.settings.features.lead_weight = 3;
+            config.settings.features.article_vote = vote;
+            let mut trainer = Trainer::new(config, &Registry::default()).unwrap();
+            let mut corpus = crate::tests::mini_corpus();
+            corpus.push(record);
+            trainer.add_records(&corpus).unwrap();
+            let hash = record_hash(title, text);
+            let s = trainer.sample.items.iter().find(|s| s.hash == hash).expect("the article is sampled").clone();
+            assert!(!s.lead.is_empty() && s.lines == 3);
+            let words = trainer.vocab.words().to_vec();
+            let tagger = crate::Tagger::from_model(trainer.finish().unwrap()).unwrap();
+            let model = tagger.model();
+            let s = sampled_in(model, &words, &s);
+            let article = &s.article.as_ref().expect("an article example").0;
+            let fallback = model.taxonomy().fallback();
+            let oof = article_scored(model.plugin(), &s, article, &model.settings().features, fallback);
+            let (scored, scored_length) = tagger.uncalibrated_as(title, text, PieceShape::Article);
+            assert_eq!(oof.length, scored_length, "the length is the unweighted feature count");
+            for (a, b) in oof.log_proba.iter().zip(&scored) {
+                assert!((a - b).abs() < 1e-9, "{:?} vs {scored:?}", oof.log_proba);
+            }
+            // Without its lead weight the score is another one: the test sees the lead.
+            let mut unweighted = model.settings().features.clone();
+            unweighted.lead_weight = 1;
+            let plain = article_scored(model.plugin(), &s, article, &unweighted, fallback);
+            assert!(plain.log_proba.iter().zip(&scored).any(|(a, b)| (a - b).abs() > 1e-6), "the lead weight moved nothing");
+        }
     }
 
     #[test]

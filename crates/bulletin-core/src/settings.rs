@@ -143,8 +143,11 @@ pub struct FeatureSettings {
     /// How many times the title's features count (titles are dense in theme words).
     pub title_weight: u32,
     /// How many times the title and the first paragraph (the news lead, where the primary theme
-    /// is stated) count in an **article's** score; applied when scoring, so training counts stay
-    /// exact. Models trained before it existed read 1.
+    /// is stated: the first line that is not a `## ` heading) count in an **article's** score;
+    /// applied when scoring, so training counts stay exact. The trainer's out-of-fold article
+    /// scores, on which the articles' calibration map is fitted, carry the same weight (the
+    /// length the map reads stays the unweighted feature count). Models trained before it
+    /// existed read 1.
     #[serde(default = "FeatureSettings::no_lead_weight")]
     pub lead_weight: u32,
     /// How an **article's** pieces (its title and each line) vote on its theme, on top of the
@@ -236,9 +239,11 @@ impl Default for FeatureSettings {
             number_classes: true,
             min_token_chars: 2,
             title_weight: 1,
-            // 1 (off) by default: the calibration maps are fitted on out-of-fold scores of
-            // unweighted article vectors, so a weighted lead would make calibrated articles
-            // over-confident (field articles: 46.7 % of errors at ≥ 0.99 with 6, 0 % with 1).
+            // 1 (off) by default. Until the trainer weighted the lead in its out-of-fold article
+            // scores too, the articles' map was fitted on unweighted scores and applied to
+            // weighted ones (field articles: 46.7 % of errors at ≥ 0.99 with 6, 0 % with 1); it
+            // now sees the scores it is applied to, and the default waits on measurement
+            // (bench/MODEL.md).
             lead_weight: 1,
             // On for new models: chosen by 5-fold CV on data/train (bench/MODEL.md).
             article_vote: Some(ArticleVote::default()),
