@@ -347,9 +347,12 @@ impl Tagger {
         self.model
     }
 
-    /// How many times an article's lead counts ([`FeatureSettings::lead_weight`](bulletin_core::FeatureSettings)).
-    fn lead_weight(&self) -> f64 {
-        f64::from(self.pipeline.settings().features.lead_weight.max(1))
+    /// How many times the lead of an article with this text counts
+    /// ([`FeatureSettings::lead_weight`](bulletin_core::FeatureSettings)). An article of one line
+    /// is all lead, and the trainer scores such records as passages, unweighted (as it fits the
+    /// passage map on them): its lead counts once.
+    fn lead_weight(&self, text: &str) -> u32 {
+        if PieceShape::of_text(text) == PieceShape::Passage { 1 } else { self.pipeline.settings().features.lead_weight.max(1) }
     }
 
     /// The model's article vote for an article with this text, if it has one. An article of one
@@ -410,7 +413,7 @@ impl Tagger {
         // The lead (title and first paragraph) counts `lead` times; with 1 and no vote, the sums
         // keep the order of models that predate these settings, so their scores do not move by
         // a bit.
-        let lead = self.lead_weight();
+        let lead = f64::from(self.lead_weight(text));
         let article_vote = self.article_vote(text);
         let mut vote = Vote::new(n);
         let apart = lead > 1.0 || article_vote.is_some();
@@ -462,7 +465,7 @@ impl Tagger {
     fn article_vector(&self, title: &str, text: &str, min_confidence: f64) -> (SparseVec, u64, Vec<f64>, Vote) {
         let n = self.model.taxonomy().len();
         let mut ids = Vec::new();
-        let lead = self.pipeline.settings().features.lead_weight.max(1);
+        let lead = self.lead_weight(text);
         let voting = self.article_vote(text).is_some();
         let mut vote = Vote::new(n);
         let (title_vec, mut length) = self.model.vectorize(&self.pipeline, title, "", &mut ids);

@@ -544,10 +544,12 @@ fn unknown_param_lists_every_accepted_key() {
     }
 }
 
-/// The mini corpus trained with the article vote on (the default) or off: the same counts.
+/// The mini corpus trained with the article vote on (the default) or off, the lead counting once
+/// (so the vote is measured alone): the same counts.
 fn train_voting(vote: Option<bulletin_core::ArticleVote>) -> Tagger {
     let mut config = TrainConfig::default();
     config.settings.features.article_vote = vote;
+    config.settings.features.lead_weight = 1;
     let mut t = Trainer::new(config, &Registry::default()).unwrap();
     t.add_records(&mini_corpus()).unwrap();
     Tagger::from_model(t.finish().unwrap()).unwrap()

@@ -932,8 +932,11 @@ mod tests {
     fn out_of_fold_articles_get_the_vote_the_tagger_gives() {
         // The trainer votes with the paragraphs' vectors and the remainder of the article's (its
         // title here); the tagger with the title and each line. Without section headings the two
-        // are the same pieces, so the calibration is fitted on the scores it is applied to.
-        let mut trainer = Trainer::new(TrainConfig::default(), &Registry::default()).unwrap();
+        // are the same pieces, so the calibration is fitted on the scores it is applied to. The
+        // lead counts once here: its weight has a test of its own, below.
+        let mut config = TrainConfig::default();
+        config.settings.features.lead_weight = 1;
+        let mut trainer = Trainer::new(config, &Registry::default()).unwrap();
         trainer.add_records(&crate::tests::mini_corpus()).unwrap();
         let tagger = crate::Tagger::from_model(trainer.finish().unwrap()).unwrap();
         let model = tagger.model();
