@@ -149,7 +149,7 @@ pub use model::{Model, TagPolicy, TrainingSummary, short_hex};
 pub use params::{NbParams, NbParamsBuilder};
 pub use plugin::{Classifier, Contributions, Example, FeatureMask, LinearWeights, ParamMap, argmax, normalize_log};
 pub use registry::{DEFAULT_CLASSIFIER, PluginFactory, Registry};
-pub use select::{Selection, chi_square};
+pub use select::{Selection, chi_square, chi_square_table};
 pub use sparse::{SparseVec, Vocabulary, remap, to_sparse};
 pub use tagger::{Prediction, Reason, TagOptions, Tagged, Tagger};
 pub use trainer::{BatchReport, CALIBRATION_SAMPLE, CalibrationMode, TrainConfig, TrainGranularity, Trainer};

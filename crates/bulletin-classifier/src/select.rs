@@ -27,16 +27,31 @@ impl Default for Selection {
 /// Chi-square statistic of a feature's presence against each theme (documents with and without
 /// the feature × in and out of the theme); the feature's score is the maximum over themes.
 #[must_use]
-#[expect(clippy::many_single_char_names, reason = "a, b, c, d are the cells of the 2×2 contingency table, as in the literature")]
 pub fn chi_square(counts: &Counts, feature: usize) -> f64 {
-    let docs = counts.docs();
+    chi_square_table(counts.presence_row(feature), counts.docs())
+}
+
+/// [`chi_square`] from the table itself: `presence[k]` documents of theme `k` hold the feature,
+/// out of `docs[k]` documents of that theme (for callers that count classes of their own, such as
+/// sub-classes of the themes).
+///
+/// ```
+/// use bulletin_classifier::chi_square_table;
+/// // A feature in 9 of 10 documents of the first class and 1 of 10 of the second.
+/// let strong = chi_square_table(&[9, 1], &[10, 10]);
+/// // One spread evenly says nothing about the class.
+/// assert_eq!(chi_square_table(&[5, 5], &[10, 10]), 0.0);
+/// assert!(strong > 10.0);
+/// ```
+#[must_use]
+#[expect(clippy::many_single_char_names, reason = "a, b, c, d are the cells of the 2×2 contingency table, as in the literature")]
+pub fn chi_square_table(presence: &[u64], docs: &[u64]) -> f64 {
     let n: u64 = docs.iter().sum();
-    let row = counts.presence_row(feature);
-    let df: u64 = row.iter().sum();
+    let df: u64 = presence.iter().sum();
     let mut best = 0.0f64;
-    for (k, &a) in row.iter().enumerate() {
-        let (a, b) = (a as f64, (df - row[k]) as f64);
-        let c = (docs[k].saturating_sub(row[k])) as f64;
+    for (&with, &all) in presence.iter().zip(docs) {
+        let (a, b) = (with as f64, (df - with) as f64);
+        let c = all.saturating_sub(with) as f64;
         let d = n as f64 - a - b - c;
         let denom = (a + c) * (b + d) * (a + b) * (c + d);
         if denom > 0.0 {

@@ -167,25 +167,10 @@ impl Counts {
         g
     }
 
-    /// [`bulletin_classifier::chi_square`] of feature `f`.
-    #[expect(clippy::many_single_char_names, reason = "the cells of the 2×2 table, as in select.rs")]
+    /// [`bulletin_classifier::chi_square`] of feature `f`, over these classes.
     fn chi_square(&self, f: usize) -> f64 {
-        let n: u64 = self.docs.iter().sum();
-        let row = &self.presence[f * self.c..(f + 1) * self.c];
-        let df: u64 = row.iter().map(|&v| u64::from(v)).sum();
-        let mut best = 0.0f64;
-        for (k, &a) in row.iter().enumerate() {
-            let a64 = u64::from(a);
-            let (a, b) = (a64 as f64, (df - a64) as f64);
-            let c = (self.docs[k].saturating_sub(a64)) as f64;
-            let d = n as f64 - a - b - c;
-            let denom = (a + c) * (b + d) * (a + b) * (c + d);
-            if denom > 0.0 {
-                let chi = n as f64 * (a * d - b * c).powi(2) / denom;
-                best = best.max(chi);
-            }
-        }
-        best
+        let row: Vec<u64> = self.presence[f * self.c..(f + 1) * self.c].iter().map(|&v| u64::from(v)).collect();
+        bulletin_classifier::chi_square_table(&row, &self.docs)
     }
 
     /// [`bulletin_classifier::Selection::select`] with `min_count` 1: selected flags.
