@@ -283,9 +283,9 @@ impl Tagger {
             }
             _ => {
                 let (x, shares) = if paragraphs {
-                    let (x, length, s, vote) = self.article_vector(title, text, policy.tag_min_confidence);
-                    let scores = self.calibrated(self.voted(self.model.predict_log_proba(&x), &vote), length, self.article_map(text));
-                    ((x, scores), Some(s))
+                    let a = self.article_vector(title, text, policy.tag_min_confidence);
+                    let scores = self.calibrated(a.log_proba, a.length, a.map);
+                    ((a.x, scores), Some(a.shares))
                 } else {
                     let mut ids = Vec::new();
                     let (x, length) = self.model.vectorize(&self.pipeline, title, text, &mut ids);
@@ -337,8 +337,8 @@ impl Tagger {
         if shape == PieceShape::Passage {
             return self.uncalibrated(title, text);
         }
-        let (x, length, _, vote) = self.article_vector(title, text, 1.0);
-        (self.voted(self.model.predict_log_proba(&x), &vote), length)
+        let a = self.article_vector(title, text, 1.0);
+        (a.log_proba, a.length)
     }
 
     /// Consumes the tagger, giving back its model (e.g. to recalibrate and save it).
@@ -347,36 +347,19 @@ impl Tagger {
         self.model
     }
 
-    /// How many times the lead of an article with this text counts
-    /// ([`FeatureSettings::lead_weight`](bulletin_core::FeatureSettings)). An article of one line
-    /// is all lead, and the trainer scores such records as passages, unweighted (as it fits the
-    /// passage map on them): its lead counts once.
-    fn lead_weight(&self, text: &str) -> u32 {
-        if PieceShape::of_text(text) == PieceShape::Passage { 1 } else { self.pipeline.settings().features.lead_weight.max(1) }
-    }
-
-    /// The model's article vote for an article with this text, if it has one. An article of one
-    /// line does not vote: the trainer fits the calibration on such records as passages (and
-    /// `classify` splits them as passages), so with a vote in the model its score stays the sum
-    /// and goes through the passage map ([`Tagger::article_map`]).
-    fn article_vote(&self, text: &str) -> Option<ArticleVote> {
-        self.pipeline.settings().features.active_vote().filter(|_| PieceShape::of_text(text) == PieceShape::Article)
-    }
-
-    /// The calibration map for an article with this text: the article map, except for an article
-    /// of one line in a model with a vote, whose summed score the article map (fitted on voted
-    /// scores) would flatten; models without a vote keep the article map for every article.
-    fn article_map(&self, text: &str) -> PieceShape {
-        let voting = self.pipeline.settings().features.active_vote().is_some();
-        if voting && PieceShape::of_text(text) == PieceShape::Passage { PieceShape::Passage } else { PieceShape::Article }
-    }
-
-    /// An article's normalised log-probabilities with its pieces' vote added (unchanged when the
-    /// model has no vote or no piece voted).
-    fn voted(&self, log_proba: Vec<f64>, vote: &Vote) -> Vec<f64> {
-        match self.pipeline.settings().features.active_vote() {
-            Some(v) => vote.apply(log_proba, v, self.model.taxonomy().fallback()),
-            None => log_proba,
+    /// How an article with this text is scored. An article of one line is all lead, and the
+    /// trainer scores such records as passages (as `classify` splits them): its lead counts once,
+    /// it does not vote, and with a vote in the model it takes the passage map (the article map,
+    /// fitted on voted scores, would flatten its summed score); models without a vote keep the
+    /// article map for every article.
+    fn article_scoring(&self, text: &str) -> ArticleScoring {
+        let features = &self.pipeline.settings().features;
+        let vote = features.active_vote();
+        if PieceShape::of_text(text) == PieceShape::Passage {
+            let map = if vote.is_some() { PieceShape::Passage } else { PieceShape::Article };
+            ArticleScoring { lead: 1, vote: None, map }
+        } else {
+            ArticleScoring { lead: features.lead_weight.max(1), vote, map: PieceShape::Article }
         }
     }
 
@@ -413,10 +396,10 @@ impl Tagger {
         // The lead (title and first paragraph) counts `lead` times; with 1 and no vote, the sums
         // keep the order of models that predate these settings, so their scores do not move by
         // a bit.
-        let lead = f64::from(self.lead_weight(text));
-        let article_vote = self.article_vote(text);
+        let rules = self.article_scoring(text);
+        let lead = f64::from(rules.lead);
         let mut vote = Vote::new(n);
-        let apart = lead > 1.0 || article_vote.is_some();
+        let apart = lead > 1.0 || rules.vote.is_some();
         let mut title_acc = scorer::accumulator();
         let mut title_length = 0u64;
         self.pipeline.for_each_feature_ref(title, "", |f| {
@@ -429,7 +412,7 @@ impl Tagger {
                 *a += lead * t;
             }
         }
-        if article_vote.is_some() && title_length > 0 {
+        if rules.vote.is_some() && title_length > 0 {
             vote.add(&log_proba(&title_acc), title.trim().chars().count());
         }
         let mut first = FirstParagraph::default();
@@ -451,22 +434,22 @@ impl Tagger {
             }
             length += line_length;
             let line_proba = log_proba(&line_acc);
-            if article_vote.is_some() && line_length > 0 {
+            if rules.vote.is_some() && line_length > 0 {
                 vote.add(&line_proba, line.trim().chars().count());
             }
             self.calibrated(line_proba, line_length, PieceShape::Passage)
         });
-        (self.calibrated(self.voted(log_proba(&acc), &vote), length, self.article_map(text)), Some(shares))
+        let fallback = self.model.taxonomy().fallback();
+        (self.calibrated(rules.voted(log_proba(&acc), &vote, fallback), length, rules.map), Some(shares))
     }
 
-    /// The article's sparse vector and length, per theme the share of the article's
-    /// characters in paragraphs that theme wins with (calibrated) confidence at least
-    /// `min_confidence`, and its pieces' vote (empty when the model has none).
-    fn article_vector(&self, title: &str, text: &str, min_confidence: f64) -> (SparseVec, u64, Vec<f64>, Vote) {
+    /// An article scored through its sparse vector (see [`ScoredArticle`]); `min_confidence` is
+    /// the paragraph confidence of the per-theme shares.
+    fn article_vector(&self, title: &str, text: &str, min_confidence: f64) -> ScoredArticle {
         let n = self.model.taxonomy().len();
         let mut ids = Vec::new();
-        let lead = self.lead_weight(text);
-        let voting = self.article_vote(text).is_some();
+        let rules = self.article_scoring(text);
+        let (lead, voting) = (rules.lead, rules.vote.is_some());
         let mut vote = Vote::new(n);
         let (title_vec, mut length) = self.model.vectorize(&self.pipeline, title, "", &mut ids);
         if voting && length > 0 {
@@ -485,7 +468,9 @@ impl Tagger {
             }
             self.calibrated(line_proba, line_length, PieceShape::Passage)
         });
-        (sum_sparse(all), length, shares, vote)
+        let x = sum_sparse(all);
+        let log_proba = rules.voted(self.model.predict_log_proba(&x), &vote, self.model.taxonomy().fallback());
+        ScoredArticle { x, length, shares, log_proba, map: rules.map }
     }
 
     fn explain(&self, x: &[(u32, u32)], top: ThemeIndex, runner_up: ThemeIndex, k: usize) -> Vec<Reason> {
@@ -498,6 +483,43 @@ impl Tagger {
             .map(|(contribution, f)| Reason { feature: self.model.vocabulary().word(f).unwrap_or_default().to_owned(), contribution })
             .collect()
     }
+}
+
+/// How an article is scored ([`Tagger::article_scoring`]).
+#[derive(Debug, Clone, Copy)]
+struct ArticleScoring {
+    /// How many times the title and the first paragraph count.
+    lead: u32,
+    /// The paragraph vote, when the article votes.
+    vote: Option<ArticleVote>,
+    /// The calibration map its score goes through.
+    map: PieceShape,
+}
+
+impl ArticleScoring {
+    /// An article's normalised log-probabilities with its pieces' vote added (unchanged when the
+    /// article does not vote or no piece voted).
+    fn voted(&self, log_proba: Vec<f64>, vote: &Vote, fallback: usize) -> Vec<f64> {
+        match self.vote {
+            Some(v) => vote.apply(log_proba, v, fallback),
+            None => log_proba,
+        }
+    }
+}
+
+/// An article scored through its sparse vector ([`Tagger::article_vector`]).
+struct ScoredArticle {
+    /// The sparse vector, its lead weighted.
+    x: SparseVec,
+    /// Features emitted (the lead counted once): the length the calibration map reads.
+    length: u64,
+    /// Per theme, the share of the article's characters in paragraphs that theme wins with
+    /// (calibrated) confidence at least the requested one.
+    shares: Vec<f64>,
+    /// Normalised log-probabilities, the vote added: the uncalibrated score.
+    log_proba: Vec<f64>,
+    /// The calibration map for it.
+    map: PieceShape,
 }
 
 /// Finds an article's first paragraph among its lines, given in order: the first line that is
