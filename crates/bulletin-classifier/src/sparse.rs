@@ -40,6 +40,29 @@ pub fn sum_sparse(mut pairs: Vec<(u32, u32)>) -> SparseVec {
     out
 }
 
+/// `x + times · y` for two sorted sparse vectors, in one pass (the result sorted; counts
+/// saturate).
+pub(crate) fn add_scaled(x: &[(u32, u32)], y: &[(u32, u32)], times: u32) -> SparseVec {
+    let mut out: SparseVec = Vec::with_capacity(x.len() + y.len());
+    let (mut i, mut j) = (0, 0);
+    while i < x.len() || j < y.len() {
+        let take_x = j == y.len() || (i < x.len() && x[i].0 <= y[j].0);
+        let take_y = i == x.len() || (j < y.len() && y[j].0 <= x[i].0);
+        let id = if take_x { x[i].0 } else { y[j].0 };
+        let mut count = 0u32;
+        if take_x {
+            count = x[i].1;
+            i += 1;
+        }
+        if take_y {
+            count = count.saturating_add(y[j].1.saturating_mul(times));
+            j += 1;
+        }
+        out.push((id, count));
+    }
+    out
+}
+
 /// A word as a vocabulary key. Words of up to [`WordKey::INLINE`] bytes (nearly every Chinese
 /// word: three bytes a character) sit inside the hash table slot, so a lookup compares bytes it
 /// has already loaded instead of following a pointer to a separate allocation (the cache miss
@@ -236,6 +259,17 @@ pub(crate) fn remap_new(x: &mut [(u32, u32)], base: u32, mapping: &[u32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn add_scaled_merges_sorted_vectors_as_the_sum_of_their_pairs() {
+        let x: SparseVec = vec![(1, 2), (4, 1), (9, 3)];
+        let y: SparseVec = vec![(0, 1), (4, 2), (12, 1)];
+        let by_sum = sum_sparse(x.iter().copied().chain(y.iter().map(|&(f, n)| (f, 3 * n))).collect());
+        assert_eq!(add_scaled(&x, &y, 3), by_sum);
+        assert_eq!(add_scaled(&x, &y, 3), vec![(0, 3), (1, 2), (4, 7), (9, 3), (12, 3)]);
+        assert_eq!(add_scaled(&x, &[], 5), x);
+        assert_eq!(add_scaled(&[], &y, 1), y);
+    }
 
     #[test]
     fn to_sparse_counts_repeats() {

@@ -11,7 +11,7 @@ use crate::calibration::{
 };
 use crate::model::{Model, TagPolicy, TrainingSummary};
 use crate::sketch::{RecordSketch, record_hash};
-use crate::sparse::{SparseVec, count_ids, id_of, remap_new, sum_sparse};
+use crate::sparse::{SparseVec, add_scaled, count_ids, id_of, remap_new, sum_sparse};
 use crate::vote::{Vote, remainder};
 use crate::{Classifier, ClassifierError, DEFAULT_CLASSIFIER, Example, ParamMap, Registry, Selection, Vocabulary};
 
@@ -773,8 +773,7 @@ fn article_scored(plugin: &dyn Classifier, s: &Sampled, article: &SparseVec, fea
     let length = article.iter().map(|&(_, n)| u64::from(n)).sum();
     let weight = features.lead_weight.max(1);
     let log_proba = if weight > 1 && !s.lead.is_empty() {
-        let extra = s.lead.iter().map(|&(f, n)| (f, n.saturating_mul(weight - 1)));
-        plugin.predict_log_proba(&sum_sparse(article.iter().copied().chain(extra).collect()))
+        plugin.predict_log_proba(&add_scaled(article, &s.lead, weight - 1))
     } else {
         plugin.predict_log_proba(article)
     };
